@@ -1,0 +1,70 @@
+import { randomUUID, } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ApiError } from './errors.js';
+import { answerThrown, sendError } from './router.js';
+
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Gives each request an id (kept from X-Request-Id when sane), a child logger, and one log line when it ends. */
+export function requestContext(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const inbound = req.headers['x-request-id'];
+    const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
+    const child = log.child({ requestId });
+    res.locals.requestId = requestId;
+    res.locals.log = child;
+    res.setHeader('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // Only the path: query strings can carry tokens (/ws?token=...).
+      child.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+// Postgres text cannot hold U+0000; refuse it at the door rather than fail in SQL.
+const ESCAPED_NUL = /(^|[^\\])(\\\\)*\\u0000/i;
+
+function verifyJsonBytes(_req: Request, _res: unknown, buf: Buffer) {
+  if (!isUtf8(buf)) throw new ApiError(400, 'invalid_encoding', 'The request body is not valid UTF-8');
+  if (buf.includes('u0000') && ESCAPED_NUL.test(buf.toString('utf8'))) {
+    throw new ApiError(400, 'invalid_request', 'Strings must not contain the NUL character (\\u0000)');
+  }
+}
+
+export function jsonBody(limit: number): RequestHandler {
+  return express.json({ limit, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes, strict: false });
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Errors from Express itself and body-parser, in the envelope. */
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  const e = err as BodyParserError;
+  if (err instanceof ApiError) return sendError(res, err);
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return sendError(res, new ApiError(400, 'invalid_json', 'The request body is not valid JSON'));
+    case 'entity.too.large':
+      return sendError(res, new ApiError(413, 'payload_too_large', 'The request body is too large', { limit: e.limit }));
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return sendError(res, new ApiError(415, 'unsupported_media_type', 'Unsupported body encoding or charset'));
+    case 'request.aborted':
+      return;
+  }
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return sendError(res, new ApiError(e.status, 'invalid_request', 'The request could not be read'));
+  }
+  answerThrown(res, err);
+};

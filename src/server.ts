@@ -1,0 +1,106 @@
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import swaggerUi from 'swagger-ui-express';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AppContext } from './app-context.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { createTokenService } from './auth/tokens.js';
+import { createRevocationList } from './auth/revocation.js';
+import { createPasswordHasher } from './auth/passwords.js';
+import { persistedSecret } from './system/secrets.js';
+import { loadSpec } from './http/spec.js';
+import { createRouter, sendError } from './http/router.js';
+import { errorHandler, jsonBody, requestContext } from './http/middleware.js';
+import { ApiError } from './http/errors.js';
+import { handlers } from './handlers.js';
+
+export interface RunningServer {
+  url: string;
+  context: AppContext;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    // Belt and braces: these never belong in a log line.
+    redact: ['req.headers.authorization', '*.password', '*.api_keys', '*.secret', '*.token'],
+  });
+}
+
+async function jwtSecret(config: Config): Promise<Uint8Array> {
+  if (config.jwtSecret) return new TextEncoder().encode(config.jwtSecret);
+  return persistedSecret(config.dataDir, 'jwt_secret', 64);
+}
+
+export async function startServer(config: Config, log: Logger = createLogger(config)): Promise<RunningServer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  await migrateToLatest(database.db);
+  if (config.databaseUrl && !config.jwtSecret) {
+    log.warn('JWT_SECRET is not set: tokens are signed with a key from this instance\'s data dir, so other instances will not accept them');
+  }
+  const revocations = createRevocationList(database.db, 1000);
+  await revocations.start();
+  const context: AppContext = {
+    config,
+    log,
+    db: database.db,
+    dbKind: database.kind,
+    tokens: createTokenService(await jwtSecret(config), config.jwtTtlSeconds),
+    revocations,
+    passwords: await createPasswordHasher(config.argon2MemoryKib),
+    startedAt: Date.now(),
+    version: process.env.npm_package_version ?? '0.1.0',
+  };
+
+  const spec = loadSpec();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false);
+  app.set('query parser', 'simple');
+  app.use(requestContext(log));
+  app.get('/api/openapi.yaml', (_req, res) => res.type('application/yaml').send(spec.yamlText));
+  app.get('/api/openapi.json', (_req, res) => res.json(spec.document));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/openapi.json' } }));
+  app.use('/api', jsonBody(config.maxJsonBytes));
+  app.use(await createRouter(context, spec, handlers));
+  app.use((_req, res) => sendError(res, new ApiError(404, 'not_found', 'No such route')));
+  app.use(errorHandler);
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 10_000);
+      force.unref();
+      await closed;
+      clearTimeout(force);
+      revocations.stop();
+      await database.close();
+    })());
+
+  return { url, context, server, close };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// Every test file runs twice: once on the embedded PGlite, once on the real PostgreSQL.
+export default defineConfig({
+  test: {
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    projects: [
+      { extends: true, test: { name: 'pglite', env: { T66_TEST_DB: 'pglite' } } },
+      { extends: true, test: { name: 'postgres', env: { T66_TEST_DB: 'postgres' } } },
+    ],
+  },
+});
