@@ -6,6 +6,8 @@ import type { DatabaseKind } from './db/database.js';
 import type { TokenService } from './auth/tokens.js';
 import type { RevocationList } from './auth/revocation.js';
 import type { PasswordHasher } from './auth/passwords.js';
+import type { EventSink } from './events/types.js';
+import type { Encryptor } from './system/encryption.js';
 
 /**
  * The long-lived parts of one running server, built once in src/server.ts.
@@ -20,6 +22,10 @@ export interface AppContext {
   tokens: TokenService;
   revocations: RevocationList;
   passwords: PasswordHasher;
+  /** AES-256-GCM for secrets at rest (users' API keys). */
+  encryptor: Encryptor;
+  /** Where data changes are reported for webhooks and realtime. */
+  events: EventSink;
   startedAt: number;
   version: string;
 }

@@ -11,6 +11,8 @@ import { createTokenService } from './auth/tokens.js';
 import { createRevocationList } from './auth/revocation.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { persistedSecret } from './system/secrets.js';
+import { createEncryptor, loadEncryptionKey } from './system/encryption.js';
+import { discardEvents } from './events/types.js';
 import { loadSpec } from './http/spec.js';
 import { createRouter, sendError } from './http/router.js';
 import { errorHandler, jsonBody, requestContext } from './http/middleware.js';
@@ -53,6 +55,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     tokens: createTokenService(await jwtSecret(config), config.jwtTtlSeconds),
     revocations,
     passwords: await createPasswordHasher(config.argon2MemoryKib),
+    encryptor: createEncryptor(await loadEncryptionKey(config.env.T66_ENCRYPTION_KEY, config.dataDir)),
+    events: discardEvents,
     startedAt: Date.now(),
     version: process.env.npm_package_version ?? '0.1.0',
   };
