@@ -185,12 +185,12 @@ export const RecordAuthResponseSchema = {
 
 export const ListEnvelopeSchema = {
     type: 'object',
+    description: 'The paging fields of every list; each collection\'s list schema adds `items`.',
     required: [
         'page',
         'perPage',
         'totalItems',
-        'totalPages',
-        'items'
+        'totalPages'
     ],
     properties: {
         page: {
@@ -210,10 +210,6 @@ export const ListEnvelopeSchema = {
             type: 'integer',
             description: '-1 when `skipTotal` is true.',
             example: 1
-        },
-        items: {
-            type: 'array',
-            items: {}
         }
     }
 } as const;
@@ -317,6 +313,7 @@ export const ChatSchema = {
 export const ChatCreateSchema = {
     type: 'object',
     additionalProperties: false,
+    description: 'Everything is optional. Without them, `title` is empty and `settings` are `model` = the caller\'s\n`default_model` (empty when unset), `temperature` 0.7, `systemMessage` empty.\n',
     properties: {
         title: {
             type: 'string',
@@ -809,6 +806,18 @@ export const ChatCompletionMessageSchema = {
         tool_call_id: {
             type: 'string',
             example: 'call_abc123'
+        },
+        attachments: {
+            type: 'array',
+            maxItems: 20,
+            description: 'T66 extension. Ids of the caller\'s files; each becomes a content part of this message (an image part for models with vision, the text of a text file), and is never forwarded as a field. A file that is not the caller\'s answers 400.',
+            items: {
+                type: 'string',
+                maxLength: 64
+            },
+            example: [
+                'file_a1b2c3d4e5f6g7h8'
+            ]
         }
     }
 } as const;
@@ -1275,6 +1284,7 @@ export const ImageGenerateRequestSchema = {
         model: {
             type: 'string',
             maxLength: 200,
+            description: 'An image model id; see the operation\'s description for the default.',
             example: 'dall-e-3'
         },
         size: {
@@ -1294,6 +1304,7 @@ export const ImageGenerateRequestSchema = {
         },
         style: {
             type: 'string',
+            description: 'Only for models that take one (`dall-e-3`, `vivid` or `natural`).',
             example: 'vivid'
         }
     }
@@ -1444,11 +1455,13 @@ export const WebSearchResultSchema = {
         },
         source: {
             type: 'string',
+            description: 'The site\'s name when the provider gives one (Brave), else the host name.',
             example: 'Tech News'
         },
         published: {
             type: 'string',
             nullable: true,
+            description: 'Publication date (`YYYY-MM-DD`) when the provider knows it, else null.',
             example: '2025-01-01'
         }
     }
@@ -1551,7 +1564,7 @@ export const WebhookCreateSchema = {
             type: 'string',
             minLength: 8,
             maxLength: 256,
-            description: 'The signing secret. Left out, T66 generates one.',
+            description: 'The signing secret. Left out, T66 generates one. A secret starting\nwith `whsec_` must continue with padded standard base64 (400 otherwise).\n',
             example: 'webhook_secret'
         }
     }
@@ -1594,24 +1607,45 @@ export const WebhookSchema = {
 } as const;
 
 export const WebhookCreatedSchema = {
-    allOf: [
-        {
-            $ref: '#/components/schemas/Webhook'
+    type: 'object',
+    additionalProperties: false,
+    description: 'A `Webhook` plus its signing secret.',
+    required: [
+        'id',
+        'url',
+        'events',
+        'secret_hint',
+        'created',
+        'secret'
+    ],
+    properties: {
+        id: {
+            type: 'string',
+            example: 'wh_a1b2c3d4e5f6g7h8'
         },
-        {
-            type: 'object',
-            required: [
-                'secret'
-            ],
-            properties: {
-                secret: {
-                    type: 'string',
-                    description: 'The signing secret, answered in clear only at creation.',
-                    example: 'webhook_secret'
-                }
+        url: {
+            type: 'string',
+            example: 'https://your-app.com/webhook'
+        },
+        events: {
+            type: 'array',
+            items: {
+                $ref: '#/components/schemas/WebhookEventType'
             }
+        },
+        secret_hint: {
+            type: 'string',
+            example: '…cret'
+        },
+        created: {
+            $ref: '#/components/schemas/Timestamp'
+        },
+        secret: {
+            type: 'string',
+            description: 'The signing secret, answered in clear only here. A `whsec_<base64>`\nsecret signs with the bytes the base64 stands for; any other secret\nsigns with its UTF-8 bytes. Either way a receiver verifies with the\n`standardwebhooks` library: `new Webhook(secret)` for a `whsec_`\nsecret, else `new Webhook(\'whsec_\' + base64(secret))`.\n',
+            example: 'webhook_secret'
         }
-    ]
+    }
 } as const;
 
 export const WebhookListSchema = {

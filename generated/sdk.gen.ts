@@ -250,7 +250,12 @@ export const getUserSettings = <ThrowOnError extends boolean = false>(options: O
 /**
  * Update the caller's settings
  *
- * `api_keys` merges provider by provider; a provider set to `null` removes its key.
+ * `theme` and `default_model` replace. `api_keys` merges provider by provider: a key replaces that
+ * provider's key, `null` (or `""`) removes it, and a masked value as reads answer it (holding `…`,
+ * or only `*`) leaves it as it is, so a client can send back a record it read. Keys are stored
+ * encrypted (AES-256-GCM, one random IV per key); provider names are 1-64 letters, digits, `_`, `.`
+ * or `-`; at most 50 providers. `user`, when given, must be the caller's id (else 403).
+ *
  */
 export const updateUserSettings = <ThrowOnError extends boolean = false>(options: Options<UpdateUserSettingsData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserSettingsResponses, UpdateUserSettingsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -273,6 +278,27 @@ export const updateUserSettings = <ThrowOnError extends boolean = false>(options
  * caller's chats whose settings give a model; missing ones are listed in
  * `details.missing_fields`. Other OpenAI fields not listed here are accepted
  * and forwarded to OpenAI-compatible providers.
+ *
+ * - `model` is a catalogue id (see `GET /models`); an unknown one answers
+ * 404 `model_not_found`, and a model whose provider has neither a server
+ * key nor one of the caller's own keys answers 503 `provider_unavailable`.
+ * Responses name the model the client asked for.
+ * - Anthropic models: system messages are merged, in order, into Anthropic's
+ * `system`; `max_tokens` defaults to the model's output limit;
+ * `temperature`, `top_p`, `seed` and `response_format` are not forwarded
+ * (Anthropic's API version 2026-10-21 refuses sampling parameters).
+ * - Upstream failures: 429 stays 429 (`upstream_rate_limited`, with the
+ * upstream's `Retry-After`); 5xx and unreachable upstreams answer 502
+ * `upstream_error`; a timeout answers 504 `upstream_timeout`; an upstream
+ * 400 answers 400 with the upstream's message. Retries and the model's
+ * catalogue fallbacks apply to 429, 5xx, timeouts and unreachable
+ * upstreams, only before the first byte reaches the client.
+ * - Streaming: headers go out as soon as the upstream accepts the request
+ * (or after one ping interval of waiting); a failure after that ends the
+ * stream with a `data: {"error":{...}}` frame and `data: [DONE]`.
+ * - `chat`: the answer is stored as an assistant message of that chat
+ * (`status` `complete`, or `incomplete` with the partial text when the
+ * stream was cut or the client left).
  *
  */
 export const createChatCompletion = <ThrowOnError extends boolean = false>(options: Options<CreateChatCompletionData, ThrowOnError>) => (options.client ?? client).post<CreateChatCompletionResponses, CreateChatCompletionErrors, ThrowOnError>({
@@ -297,7 +323,21 @@ export const listModels = <ThrowOnError extends boolean = false>(options?: Optio
 /**
  * Generate images from a prompt
  *
- * Each image is stored as one of the caller's files; `url` points at T66's own file endpoint, because provider URLs expire.
+ * Each image is stored as one of the caller's files; `url` points at T66's own file endpoint,
+ * because provider URLs expire. `revised_prompt` is passed through when the provider gives one.
+ *
+ * Models: `dall-e-2`, `dall-e-3`, `gpt-image-1` (through the OpenAI images API, needing
+ * `OPENAI_API_KEY`), `local-image` (renders a deterministic PNG offline), and any
+ * OpenAI-compatible model configured in `T66_IMAGE_MODELS`. Without `model`, the default is
+ * `T66_DEFAULT_IMAGE_MODEL`, else `dall-e-3` when OpenAI is configured, else `local-image`.
+ *
+ * `size`, `quality`, `style`, `n` and the prompt's length are checked against the chosen model:
+ * a **400** names each field that does not fit. An unknown model answers **404**; a model whose
+ * provider is not configured **503** `provider_unavailable`; a provider that fails or answers
+ * something that is not an image **502** `upstream_error`; one that does not answer in time
+ * **504** `upstream_timeout`. A provider's refusal of the prompt (its own 400, e.g. a content
+ * policy) is answered as **400** with the provider's code.
+ *
  */
 export const generateImage = <ThrowOnError extends boolean = false>(options: Options<GenerateImageData, ThrowOnError>) => (options.client ?? client).post<GenerateImageResponses, GenerateImageErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -312,7 +352,19 @@ export const generateImage = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Upload a file
  *
- * The content type is sniffed from the bytes; a declared type is trusted only for text formats.
+ * `multipart/form-data` with one file in the field `file`. The bytes stream to storage.
+ *
+ * - Larger than `T66_MAX_UPLOAD_BYTES` (default 25 MB): **413** `payload_too_large`.
+ * - `type` is sniffed from the bytes. A declared type is used only for text content, and only
+ * when it is a text type. Bytes with no known signature that are not text are
+ * `application/octet-stream`.
+ * - A type outside `T66_ALLOWED_UPLOAD_TYPES` answers **415** `unsupported_media_type`.
+ * - No `file` part, another file field, or a malformed body answers **400**.
+ * - An empty file is accepted (`size` 0).
+ * - `filename` is the client's name, sanitised: the last path segment only, without control or
+ * invisible characters or `<>:"/\|?*`, at most 255 UTF-8 bytes, never empty.
+ * - `url` is T66's own download URL (`T66_PUBLIC_URL`, else the request's origin).
+ *
  */
 export const uploadFile = <ThrowOnError extends boolean = false>(options: Options<UploadFileData, ThrowOnError>) => (options.client ?? client).post<UploadFileResponses, UploadFileErrors, ThrowOnError>({
     ...formDataBodySerializer,
@@ -328,7 +380,7 @@ export const uploadFile = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Delete a file
  *
- * Removes the stored bytes and the id from every message's `attachments`.
+ * Removes the stored bytes and the id from every message's `attachments` (in the same transaction as the file's record).
  */
 export const deleteFile = <ThrowOnError extends boolean = false>(options: Options<DeleteFileData, ThrowOnError>) => (options.client ?? client).delete<DeleteFileResponses, DeleteFileErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -348,7 +400,11 @@ export const getFile = <ThrowOnError extends boolean = false>(options: Options<G
 /**
  * Download a file's bytes
  *
- * Owner only. Supports `Range` (one range) and `ETag` / `If-None-Match`.
+ * Owner only. Supports `Range` (one `bytes=` range; a malformed or multi-range header is ignored
+ * and the whole file is sent), `If-Range`, and `ETag` / `If-None-Match` (**304**). A range that
+ * starts past the end answers **416** with `Content-Range: bytes *<size>`. Images (PNG, JPEG,
+ * GIF, WebP) are served `inline`, everything else as an `attachment`.
+ *
  */
 export const downloadFile = <ThrowOnError extends boolean = false>(options: Options<DownloadFileData, ThrowOnError>) => (options.client ?? client).get<DownloadFileResponses, DownloadFileErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -358,6 +414,13 @@ export const downloadFile = <ThrowOnError extends boolean = false>(options: Opti
 
 /**
  * Search the web
+ *
+ * Answered by the configured provider: SearXNG (`SEARXNG_URL`), Brave Search (`BRAVE_API_KEY`) or
+ * Tavily (`TAVILY_API_KEY`); `T66_SEARCH_PROVIDER` picks one when several are set. `images` is
+ * present only when `include_images` is true. With no provider configured the answer is **503**
+ * `search_unavailable`; a provider that fails or answers garbage **502** `upstream_error`; one
+ * that does not answer within `T66_SEARCH_TIMEOUT_MS` **504** `upstream_timeout`.
+ *
  */
 export const searchWeb = <ThrowOnError extends boolean = false>(options: Options<SearchWebData, ThrowOnError>) => (options.client ?? client).post<SearchWebResponses, SearchWebErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -385,6 +448,13 @@ export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Opt
  * `webhook-timestamp`, `webhook-signature`). The signing secret is answered
  * in clear only here, once; later reads show a hint. When `secret` is left
  * out, T66 generates a `whsec_` secret.
+ *
+ * The URL must be http or https, and its host must be a public internet
+ * address (or resolve only to public ones): loopback, private, link-local
+ * and metadata addresses answer 400, unless the server runs with
+ * `T66_WEBHOOK_ALLOW_PRIVATE=true`. The same check runs again at each
+ * delivery. An account has at most `T66_WEBHOOK_MAX_PER_USER` (20) webhooks;
+ * past that, 400.
  *
  */
 export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>) => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({

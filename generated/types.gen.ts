@@ -69,6 +69,9 @@ export type RecordAuthResponse = {
     record: User;
 };
 
+/**
+ * The paging fields of every list; each collection's list schema adds `items`.
+ */
 export type ListEnvelope = {
     page: number;
     perPage: number;
@@ -80,7 +83,6 @@ export type ListEnvelope = {
      * -1 when `skipTotal` is true.
      */
     totalPages: number;
-    items: Array<unknown>;
 };
 
 export type ChatSettings = {
@@ -108,6 +110,11 @@ export type Chat = {
     updated: Timestamp;
 };
 
+/**
+ * Everything is optional. Without them, `title` is empty and `settings` are `model` = the caller's
+ * `default_model` (empty when unset), `temperature` 0.7, `systemMessage` empty.
+ *
+ */
 export type ChatCreate = {
     title?: string;
     /**
@@ -242,6 +249,10 @@ export type ChatCompletionMessage = {
     name?: string;
     tool_calls?: Array<ToolCall>;
     tool_call_id?: string;
+    /**
+     * T66 extension. Ids of the caller's files; each becomes a content part of this message (an image part for models with vision, the text of a text file), and is never forwarded as a field. A file that is not the caller's answers 400.
+     */
+    attachments?: Array<string>;
     [key: string]: unknown;
 };
 
@@ -355,10 +366,16 @@ export type ModelList = {
 
 export type ImageGenerateRequest = {
     prompt: string;
+    /**
+     * An image model id; see the operation's description for the default.
+     */
     model?: string;
     size?: string;
     quality?: string;
     n?: number;
+    /**
+     * Only for models that take one (`dall-e-3`, `vivid` or `natural`).
+     */
     style?: string;
 };
 
@@ -400,7 +417,13 @@ export type WebSearchResult = {
     title: string;
     url: string;
     snippet: string;
+    /**
+     * The site's name when the provider gives one (Brave), else the host name.
+     */
     source: string;
+    /**
+     * Publication date (`YYYY-MM-DD`) when the provider knows it, else null.
+     */
     published: string | null;
 };
 
@@ -427,7 +450,9 @@ export type WebhookCreate = {
     url: string;
     events: Array<WebhookEventType>;
     /**
-     * The signing secret. Left out, T66 generates one.
+     * The signing secret. Left out, T66 generates one. A secret starting
+     * with `whsec_` must continue with padded standard base64 (400 otherwise).
+     *
      */
     secret?: string;
 };
@@ -443,9 +468,22 @@ export type Webhook = {
     created: Timestamp;
 };
 
-export type WebhookCreated = Webhook & {
+/**
+ * A `Webhook` plus its signing secret.
+ */
+export type WebhookCreated = {
+    id: string;
+    url: string;
+    events: Array<WebhookEventType>;
+    secret_hint: string;
+    created: Timestamp;
     /**
-     * The signing secret, answered in clear only at creation.
+     * The signing secret, answered in clear only here. A `whsec_<base64>`
+     * secret signs with the bytes the base64 stands for; any other secret
+     * signs with its UTF-8 bytes. Either way a receiver verifies with the
+     * `standardwebhooks` library: `new Webhook(secret)` for a `whsec_`
+     * secret, else `new Webhook('whsec_' + base64(secret))`.
+     *
      */
     secret: string;
 };
@@ -496,19 +534,46 @@ export type Page = number;
 export type PerPage = number;
 
 /**
- * Comma-separated sortable fields; `-` prefix for descending, optional `+` for ascending. Ties break on `id`.
+ * Comma-separated sortable fields (at most 8); `-` prefix for descending, optional `+` for ascending;
+ * `@random` for a random order. Ties break on `id`, in the direction of the last field.
+ * Text sorts by code point. An unknown or unsortable field, or an empty entry, answers 400
+ * `invalid_sort` with `details: {parameter, position, reason}`.
+ *
  */
 export type Sort = string;
 
 /**
- * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`.
+ * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`. It always applies
+ * on top of "records of the caller", so it can narrow the list but never widen it.
+ *
+ * - Operands: field names (including `settings.model`, `settings.temperature`,
+ * `settings.systemMessage` on chats and `usage.total_tokens` etc. on messages, and the modifiers
+ * `:length` on lists and `:lower` on text); 'single' or "double" quoted text, where only a
+ * backslash before the same quote is an escape; numbers; `true`, `false`, `null`;
+ * `@request.auth.id`; the macros `@now`, `@yesterday`, `@tomorrow`, `@todayStart`, `@todayEnd`,
+ * `@monthStart`, `@monthEnd`, `@yearStart`, `@yearEnd` (UTC instants) and `@second`, `@minute`,
+ * `@hour`, `@day`, `@month`, `@weekday`, `@year` (numbers).
+ * - Operators: `= != > >= < <= ~ !~` and the any-of forms `?= ?!= ?> ?>= ?< ?<= ?~ ?!~`; `&&` binds
+ * tighter than `||`; parentheses; `//` comments to the end of the line.
+ * - `= null` also matches the empty string; `!=` is NULL-safe. `~` is a case-insensitive contains
+ * (`%` and `_` are escaped) unless the value holds an unescaped `%`, which makes it a LIKE pattern.
+ * - On a list field (`messages` of a chat, `attachments` of a message) a plain operator must hold
+ * for every value, a `?` operator for at least one; an empty list compares as `null`.
+ * - Dates compare as instants: `'2025-01-01'`, `'2025-01-01 10:00:00.000Z'` and ISO 8601 are
+ * accepted; any other text compares with the date's ISO text.
+ * - Limits: 4096 characters (longer answers 400 `invalid_request`), 200 comparisons, parentheses
+ * nested 32 deep.
+ *
+ * A syntax error, unknown field, type mismatch, or too many comparisons or parentheses answers 400
+ * `invalid_filter` with `details: {parameter, position, reason}` (`position` counts characters from 0).
+ *
  */
 export type Filter = string;
 
 /**
- * When true, the totals are not counted and both answer -1.
+ * When true (or `1`, as the PocketBase SDK sends it), the totals are not counted and both answer -1.
  */
-export type SkipTotal = boolean;
+export type SkipTotal = boolean | 0 | 1;
 
 /**
  * The record id.
@@ -768,17 +833,44 @@ export type ListChatsData = {
          */
         perPage?: number;
         /**
-         * Comma-separated sortable fields; `-` prefix for descending, optional `+` for ascending. Ties break on `id`.
+         * Comma-separated sortable fields (at most 8); `-` prefix for descending, optional `+` for ascending;
+         * `@random` for a random order. Ties break on `id`, in the direction of the last field.
+         * Text sorts by code point. An unknown or unsortable field, or an empty entry, answers 400
+         * `invalid_sort` with `details: {parameter, position, reason}`.
+         *
          */
         sort?: string;
         /**
-         * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`.
+         * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`. It always applies
+         * on top of "records of the caller", so it can narrow the list but never widen it.
+         *
+         * - Operands: field names (including `settings.model`, `settings.temperature`,
+         * `settings.systemMessage` on chats and `usage.total_tokens` etc. on messages, and the modifiers
+         * `:length` on lists and `:lower` on text); 'single' or "double" quoted text, where only a
+         * backslash before the same quote is an escape; numbers; `true`, `false`, `null`;
+         * `@request.auth.id`; the macros `@now`, `@yesterday`, `@tomorrow`, `@todayStart`, `@todayEnd`,
+         * `@monthStart`, `@monthEnd`, `@yearStart`, `@yearEnd` (UTC instants) and `@second`, `@minute`,
+         * `@hour`, `@day`, `@month`, `@weekday`, `@year` (numbers).
+         * - Operators: `= != > >= < <= ~ !~` and the any-of forms `?= ?!= ?> ?>= ?< ?<= ?~ ?!~`; `&&` binds
+         * tighter than `||`; parentheses; `//` comments to the end of the line.
+         * - `= null` also matches the empty string; `!=` is NULL-safe. `~` is a case-insensitive contains
+         * (`%` and `_` are escaped) unless the value holds an unescaped `%`, which makes it a LIKE pattern.
+         * - On a list field (`messages` of a chat, `attachments` of a message) a plain operator must hold
+         * for every value, a `?` operator for at least one; an empty list compares as `null`.
+         * - Dates compare as instants: `'2025-01-01'`, `'2025-01-01 10:00:00.000Z'` and ISO 8601 are
+         * accepted; any other text compares with the date's ISO text.
+         * - Limits: 4096 characters (longer answers 400 `invalid_request`), 200 comparisons, parentheses
+         * nested 32 deep.
+         *
+         * A syntax error, unknown field, type mismatch, or too many comparisons or parentheses answers 400
+         * `invalid_filter` with `details: {parameter, position, reason}` (`position` counts characters from 0).
+         *
          */
         filter?: string;
         /**
-         * When true, the totals are not counted and both answer -1.
+         * When true (or `1`, as the PocketBase SDK sends it), the totals are not counted and both answer -1.
          */
-        skipTotal?: boolean;
+        skipTotal?: boolean | 0 | 1;
     };
     url: '/collections/chats/records';
 };
@@ -868,6 +960,10 @@ export type DeleteChatData = {
 
 export type DeleteChatErrors = {
     /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
+    /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
     401: ErrorResponse;
@@ -905,6 +1001,10 @@ export type GetChatData = {
 };
 
 export type GetChatErrors = {
+    /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
     /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
@@ -997,17 +1097,44 @@ export type ListMessagesData = {
          */
         perPage?: number;
         /**
-         * Comma-separated sortable fields; `-` prefix for descending, optional `+` for ascending. Ties break on `id`.
+         * Comma-separated sortable fields (at most 8); `-` prefix for descending, optional `+` for ascending;
+         * `@random` for a random order. Ties break on `id`, in the direction of the last field.
+         * Text sorts by code point. An unknown or unsortable field, or an empty entry, answers 400
+         * `invalid_sort` with `details: {parameter, position, reason}`.
+         *
          */
         sort?: string;
         /**
-         * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`.
+         * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`. It always applies
+         * on top of "records of the caller", so it can narrow the list but never widen it.
+         *
+         * - Operands: field names (including `settings.model`, `settings.temperature`,
+         * `settings.systemMessage` on chats and `usage.total_tokens` etc. on messages, and the modifiers
+         * `:length` on lists and `:lower` on text); 'single' or "double" quoted text, where only a
+         * backslash before the same quote is an escape; numbers; `true`, `false`, `null`;
+         * `@request.auth.id`; the macros `@now`, `@yesterday`, `@tomorrow`, `@todayStart`, `@todayEnd`,
+         * `@monthStart`, `@monthEnd`, `@yearStart`, `@yearEnd` (UTC instants) and `@second`, `@minute`,
+         * `@hour`, `@day`, `@month`, `@weekday`, `@year` (numbers).
+         * - Operators: `= != > >= < <= ~ !~` and the any-of forms `?= ?!= ?> ?>= ?< ?<= ?~ ?!~`; `&&` binds
+         * tighter than `||`; parentheses; `//` comments to the end of the line.
+         * - `= null` also matches the empty string; `!=` is NULL-safe. `~` is a case-insensitive contains
+         * (`%` and `_` are escaped) unless the value holds an unescaped `%`, which makes it a LIKE pattern.
+         * - On a list field (`messages` of a chat, `attachments` of a message) a plain operator must hold
+         * for every value, a `?` operator for at least one; an empty list compares as `null`.
+         * - Dates compare as instants: `'2025-01-01'`, `'2025-01-01 10:00:00.000Z'` and ISO 8601 are
+         * accepted; any other text compares with the date's ISO text.
+         * - Limits: 4096 characters (longer answers 400 `invalid_request`), 200 comparisons, parentheses
+         * nested 32 deep.
+         *
+         * A syntax error, unknown field, type mismatch, or too many comparisons or parentheses answers 400
+         * `invalid_filter` with `details: {parameter, position, reason}` (`position` counts characters from 0).
+         *
          */
         filter?: string;
         /**
-         * When true, the totals are not counted and both answer -1.
+         * When true (or `1`, as the PocketBase SDK sends it), the totals are not counted and both answer -1.
          */
-        skipTotal?: boolean;
+        skipTotal?: boolean | 0 | 1;
     };
     url: '/collections/messages/records';
 };
@@ -1097,6 +1224,10 @@ export type DeleteMessageData = {
 
 export type DeleteMessageErrors = {
     /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
+    /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
     401: ErrorResponse;
@@ -1134,6 +1265,10 @@ export type GetMessageData = {
 };
 
 export type GetMessageErrors = {
+    /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
     /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
@@ -1222,17 +1357,44 @@ export type ListUserSettingsData = {
          */
         perPage?: number;
         /**
-         * Comma-separated sortable fields; `-` prefix for descending, optional `+` for ascending. Ties break on `id`.
+         * Comma-separated sortable fields (at most 8); `-` prefix for descending, optional `+` for ascending;
+         * `@random` for a random order. Ties break on `id`, in the direction of the last field.
+         * Text sorts by code point. An unknown or unsortable field, or an empty entry, answers 400
+         * `invalid_sort` with `details: {parameter, position, reason}`.
+         *
          */
         sort?: string;
         /**
-         * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`.
+         * A PocketBase filter expression, e.g. `chat = 'chat_123' && content ~ 'hello'`. It always applies
+         * on top of "records of the caller", so it can narrow the list but never widen it.
+         *
+         * - Operands: field names (including `settings.model`, `settings.temperature`,
+         * `settings.systemMessage` on chats and `usage.total_tokens` etc. on messages, and the modifiers
+         * `:length` on lists and `:lower` on text); 'single' or "double" quoted text, where only a
+         * backslash before the same quote is an escape; numbers; `true`, `false`, `null`;
+         * `@request.auth.id`; the macros `@now`, `@yesterday`, `@tomorrow`, `@todayStart`, `@todayEnd`,
+         * `@monthStart`, `@monthEnd`, `@yearStart`, `@yearEnd` (UTC instants) and `@second`, `@minute`,
+         * `@hour`, `@day`, `@month`, `@weekday`, `@year` (numbers).
+         * - Operators: `= != > >= < <= ~ !~` and the any-of forms `?= ?!= ?> ?>= ?< ?<= ?~ ?!~`; `&&` binds
+         * tighter than `||`; parentheses; `//` comments to the end of the line.
+         * - `= null` also matches the empty string; `!=` is NULL-safe. `~` is a case-insensitive contains
+         * (`%` and `_` are escaped) unless the value holds an unescaped `%`, which makes it a LIKE pattern.
+         * - On a list field (`messages` of a chat, `attachments` of a message) a plain operator must hold
+         * for every value, a `?` operator for at least one; an empty list compares as `null`.
+         * - Dates compare as instants: `'2025-01-01'`, `'2025-01-01 10:00:00.000Z'` and ISO 8601 are
+         * accepted; any other text compares with the date's ISO text.
+         * - Limits: 4096 characters (longer answers 400 `invalid_request`), 200 comparisons, parentheses
+         * nested 32 deep.
+         *
+         * A syntax error, unknown field, type mismatch, or too many comparisons or parentheses answers 400
+         * `invalid_filter` with `details: {parameter, position, reason}` (`position` counts characters from 0).
+         *
          */
         filter?: string;
         /**
-         * When true, the totals are not counted and both answer -1.
+         * When true (or `1`, as the PocketBase SDK sends it), the totals are not counted and both answer -1.
          */
-        skipTotal?: boolean;
+        skipTotal?: boolean | 0 | 1;
     };
     url: '/collections/user_settings/records';
 };
@@ -1280,6 +1442,10 @@ export type CreateUserSettingsErrors = {
      */
     401: ErrorResponse;
     /**
+     * Authenticated, but not allowed.
+     */
+    403: ErrorResponse;
+    /**
      * The resource already exists.
      */
     409: ErrorResponse;
@@ -1322,6 +1488,10 @@ export type DeleteUserSettingsData = {
 
 export type DeleteUserSettingsErrors = {
     /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
+    /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
     401: ErrorResponse;
@@ -1363,6 +1533,10 @@ export type GetUserSettingsData = {
 };
 
 export type GetUserSettingsErrors = {
+    /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
     /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
@@ -1409,6 +1583,10 @@ export type UpdateUserSettingsErrors = {
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
     401: ErrorResponse;
+    /**
+     * Authenticated, but not allowed.
+     */
+    403: ErrorResponse;
     /**
      * No such resource for this caller.
      */
@@ -1475,10 +1653,6 @@ export type CreateChatCompletionErrors = {
      */
     500: ErrorResponse;
     /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
-    /**
      * The upstream provider failed or answered garbage.
      */
     502: ErrorResponse;
@@ -1519,10 +1693,6 @@ export type ListModelsErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type ListModelsError = ListModelsErrors[keyof ListModelsErrors];
@@ -1572,10 +1742,6 @@ export type GenerateImageErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
     /**
      * The upstream provider failed or answered garbage.
      */
@@ -1633,10 +1799,6 @@ export type UploadFileErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type UploadFileError = UploadFileErrors[keyof UploadFileErrors];
@@ -1679,10 +1841,6 @@ export type DeleteFileErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type DeleteFileError = DeleteFileErrors[keyof DeleteFileErrors];
@@ -1725,10 +1883,6 @@ export type GetFileErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type GetFileError = GetFileErrors[keyof GetFileErrors];
@@ -1785,10 +1939,6 @@ export type DownloadFileErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type DownloadFileError = DownloadFileErrors[keyof DownloadFileErrors];
@@ -1835,10 +1985,6 @@ export type SearchWebErrors = {
      */
     500: ErrorResponse;
     /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
-    /**
      * The upstream provider failed or answered garbage.
      */
     502: ErrorResponse;
@@ -1879,17 +2025,13 @@ export type ListWebhooksErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
 
 export type ListWebhooksResponses = {
     /**
-     * The caller's webhooks.
+     * The caller's webhooks, newest first.
      */
     200: WebhookList;
 };
@@ -1924,10 +2066,6 @@ export type CreateWebhookErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
@@ -1966,10 +2104,6 @@ export type DeleteWebhookErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
@@ -2008,17 +2142,13 @@ export type ListWebhookDeliveriesErrors = {
      * An unexpected error. No stack trace is ever sent.
      */
     500: ErrorResponse;
-    /**
-     * This operation is part of the contract but not implemented in this build.
-     */
-    501: ErrorResponse;
 };
 
 export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
 
 export type ListWebhookDeliveriesResponses = {
     /**
-     * The most recent deliveries, newest first.
+     * The 100 most recent deliveries, newest first.
      */
     200: WebhookDeliveryList;
 };

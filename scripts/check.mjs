@@ -2,8 +2,8 @@
 // `npm run check`: the contract and the code agree.
 //  1. openapi.yaml passes Redocly's recommended rules (exceptions in redocly.yaml / .redocly.lint-ignore.yaml)
 //  2. asyncapi.yaml parses with @asyncapi/parser, without errors
-//  3. generated/ is exactly what `npm run generate` makes from openapi.yaml
-//  4. TypeScript compiles (a missing handler for an operationId is a compile error)
+//  3. generated/ and sdk/js/src/generated/ are exactly what `npm run generate` makes from openapi.yaml
+//  4. TypeScript compiles (a missing handler for an operationId is a compile error), and so does the JS SDK
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,25 +37,37 @@ step('asyncapi.yaml parse (@asyncapi/parser)', () => {
   execFileSync(process.execPath, ['scripts/check-asyncapi.mjs'], { stdio: 'pipe' });
 });
 
-step('generated/ is up to date', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 't66-gen-'));
-  try {
-    const config = path.join(tmp, 'openapi-ts.config.mjs');
-    fs.writeFileSync(
-      config,
-      `import base from ${JSON.stringify(path.join(root, 'openapi-ts.config.mjs'))};\n` +
-        `export default { ...base, input: ${JSON.stringify(path.join(root, 'openapi.yaml'))}, output: { ...base.output, path: ${JSON.stringify(path.join(tmp, 'generated'))} } };\n`,
-    );
-    execFileSync(bin('openapi-ts'), ['-f', config], { stdio: 'pipe' });
-    const diff = compareTrees(path.join(tmp, 'generated'), path.join(root, 'generated'));
-    if (diff.length) throw new Error(`generated/ differs from openapi.yaml; run \`npm run generate\`:\n  ${diff.join('\n  ')}`);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-});
+// Each generated tree and the openapi-ts config that makes it (the SDK has its own, see sdk/js/openapi-ts.config.mjs).
+const generatedTrees = [
+  { config: 'openapi-ts.config.mjs', dir: 'generated' },
+  { config: 'sdk/js/openapi-ts.config.mjs', dir: 'sdk/js/src/generated' },
+];
+
+for (const tree of generatedTrees) {
+  step(`${tree.dir}/ is up to date`, () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 't66-gen-'));
+    try {
+      const config = path.join(tmp, 'openapi-ts.config.mjs');
+      fs.writeFileSync(
+        config,
+        `import base from ${JSON.stringify(path.join(root, tree.config))};\n` +
+          `export default { ...base, input: ${JSON.stringify(path.join(root, 'openapi.yaml'))}, output: { ...base.output, path: ${JSON.stringify(path.join(tmp, 'generated'))} } };\n`,
+      );
+      execFileSync(bin('openapi-ts'), ['-f', config], { stdio: 'pipe' });
+      const diff = compareTrees(path.join(tmp, 'generated'), path.join(root, tree.dir));
+      if (diff.length) throw new Error(`${tree.dir}/ differs from openapi.yaml; run \`npm run generate\`:\n  ${diff.join('\n  ')}`);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+}
 
 step('typescript compiles', () => {
   execFileSync(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], { stdio: 'pipe' });
+});
+
+step('sdk/js compiles for browsers and Node (DOM libraries, no Node types)', () => {
+  execFileSync(bin('tsc'), ['-p', 'sdk/js/tsconfig.json', '--noEmit'], { stdio: 'pipe' });
 });
 
 function listFiles(dir, base = dir) {

@@ -12,12 +12,26 @@ import { createRevocationList } from './auth/revocation.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { persistedSecret } from './system/secrets.js';
 import { createEncryptor, loadEncryptionKey } from './system/encryption.js';
-import { discardEvents } from './events/types.js';
+import { createEventBus } from './events/sink.js';
+import { connectRedis } from './system/redis.js';
+import { withVerifiedTokenCache } from './auth/verified-cache.js';
+import { createRealtime } from './realtime/socket-server.js';
+import { loadRealtimeConfig } from './realtime/config.js';
+import { rateLimits } from './ratelimit/limiters.js';
+import { loadRateLimitConfig } from './ratelimit/config.js';
+import { createWebhookRuntime } from './webhooks/runtime.js';
+import { loadWebhookConfig } from './webhooks/config.js';
+import { createFilesRuntime } from './files/settings.js';
+import { multipartPlaceholder } from './files/upload.js';
+import { createImagesRuntime } from './images/catalogue.js';
+import { createSearchRuntime } from './search/service.js';
 import { loadSpec } from './http/spec.js';
 import { createRouter, sendError } from './http/router.js';
 import { errorHandler, jsonBody, requestContext } from './http/middleware.js';
 import { ApiError } from './http/errors.js';
 import { handlers } from './handlers.js';
+import { createCompletionsRuntime } from './completions/runtime.js';
+import { getUserApiKeys } from './records/api-keys.js';
 
 export interface RunningServer {
   url: string;
@@ -40,6 +54,10 @@ async function jwtSecret(config: Config): Promise<Uint8Array> {
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config)): Promise<RunningServer> {
+  const rateLimitConfig = loadRateLimitConfig(config.env);
+  const realtimeConfig = loadRealtimeConfig(config.env);
+  // Shared state between instances (realtime fan-out, rate-limit counters); in process when REDIS_URL is unset.
+  const redis = await connectRedis(config.env.REDIS_URL, config.env.T66_REDIS_PREFIX || 't66:', log);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   await migrateToLatest(database.db);
   if (config.databaseUrl && !config.jwtSecret) {
@@ -47,16 +65,24 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   }
   const revocations = createRevocationList(database.db, 1000);
   await revocations.start();
+  const webhooks = createWebhookRuntime(loadWebhookConfig(config.env), log);
+  const events = createEventBus([webhooks.record], log);
   const context: AppContext = {
     config,
     log,
     db: database.db,
     dbKind: database.kind,
-    tokens: createTokenService(await jwtSecret(config), config.jwtTtlSeconds),
+    tokens: withVerifiedTokenCache(createTokenService(await jwtSecret(config), config.jwtTtlSeconds)),
     revocations,
     passwords: await createPasswordHasher(config.argon2MemoryKib),
     encryptor: createEncryptor(await loadEncryptionKey(config.env.T66_ENCRYPTION_KEY, config.dataDir)),
-    events: discardEvents,
+    events,
+    webhookConfig: webhooks.config,
+    files: await createFilesRuntime(config.env, config.dataDir),
+    images: createImagesRuntime(config.env),
+    search: createSearchRuntime(config.env),
+    // The key loader reads through the finished context; it only runs once requests arrive.
+    completions: createCompletionsRuntime(config.env, database.db, log, (userId) => getUserApiKeys(context, userId)),
     startedAt: Date.now(),
     version: process.env.npm_package_version ?? '0.1.0',
   };
@@ -71,11 +97,17 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   app.get('/api/openapi.json', (_req, res) => res.json(spec.document));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/openapi.json' } }));
   app.use('/api', jsonBody(config.maxJsonBytes));
+  // The upload handler reads its multipart body itself, after authentication.
+  app.post('/api/files/upload', multipartPlaceholder);
+  app.use(rateLimits(context, rateLimitConfig, redis));
   app.use(await createRouter(context, spec, handlers));
   app.use((_req, res) => sendError(res, new ApiError(404, 'not_found', 'No such route')));
   app.use(errorHandler);
 
+  const realtime = await createRealtime(context, realtimeConfig, redis);
+  context.events.subscribe(realtime.onEvent);
   const server = http.createServer(app);
+  server.on('upgrade', realtime.handleUpgrade);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -84,10 +116,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  webhooks.start(context, events);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      // WebSockets first (1001): the HTTP server cannot finish closing while they are open.
+      await realtime.close();
       // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -95,7 +130,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       force.unref();
       await closed;
       clearTimeout(force);
+      await webhooks.stop();
+      // Usage rows still buffered in memory go to the database before it closes.
+      await context.completions.close();
       revocations.stop();
+      await redis?.close();
       await database.close();
     })());
 

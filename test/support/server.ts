@@ -56,6 +56,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: process.env.T66_TEST_LOG_LEVEL ?? 'silent',
     // Fast hashing keeps the suite quick; production uses the stronger default.
     T66_ARGON2_MEMORY_KIB: '1024',
+    // The seed's limits (10 auth requests a minute per IP) would trip files that register many users
+    // from 127.0.0.1; test/ratelimit sets small ones on purpose.
+    T66_RATE_LIMIT_AUTH: '100000/1m',
+    T66_RATE_LIMIT_COMPLETIONS: '100000/1m',
+    T66_RATE_LIMIT_IMAGES: '100000/1m',
+    T66_RATE_LIMIT_UPLOADS: '100000/1m',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });

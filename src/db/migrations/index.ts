@@ -1,5 +1,9 @@
 import type { Migration } from 'kysely/migration';
 import * as foundation from './0001_foundation.js';
+import * as records from './0002_records.js';
+import * as files from './0003_files.js';
+import * as usage from './0004_usage.js';
+import * as webhooks from './0005_webhooks.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from disk) so the same
@@ -8,4 +12,8 @@ import * as foundation from './0001_foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_records': records,
+  '0003_files': files,
+  '0004_usage': usage,
+  '0005_webhooks': webhooks,
 };
