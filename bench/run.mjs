@@ -97,6 +97,40 @@ function parseOptions(argv, env) {
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * One bench at a time per machine: two runs pinned to the same CPUs would skew
+ * each other. Waits for a running one to finish; a lock left by a dead process is taken over.
+ */
+async function takeMachineLock() {
+  const file = path.join(os.tmpdir(), 't66-bench.lock');
+  let warned = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => {
+        if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file, { force: true });
+      };
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    const holder = Number(fs.readFileSync(file, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (!alive) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (!warned) log(`another bench (pid ${holder}) is running on this machine; waiting for it to finish...`);
+    warned = true;
+    await sleep(2000);
+  }
+}
+
 /** Soft limit of open files, from /proc/self/limits. */
 function openFileLimit() {
   const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
@@ -141,6 +175,7 @@ function completionBodies(model) {
 async function main() {
   const opts = parseOptions(process.argv.slice(2), process.env);
   if (opts.rounds < 2) log('WARNING: --rounds below 2: each point should run at least twice.');
+  const releaseLock = await takeMachineLock();
   const loadavgStart = os.loadavg();
   const cpus = os.availableParallelism(); // read before pinning ourselves, which narrows it to 1
   const pinned = hasCommand('taskset') && cpus >= 2;
@@ -167,6 +202,7 @@ async function main() {
     for (const fn of cleanups.reverse()) await fn().catch((err) => log(`cleanup: ${err.message}`));
     if (opts.keepLogs) log(`logs kept in ${logDir}`);
     else fs.rmSync(workDir, { recursive: true, force: true });
+    releaseLock();
   };
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {

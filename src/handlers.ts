@@ -1,5 +1,4 @@
 import type { Handlers } from './http/handler-types.js';
-import { notImplementedYet } from './http/not-implemented.js';
 import { authHandlers } from './auth/handlers.js';
 import { systemHandlers } from './system/handlers.js';
 import { recordHandlers } from './records/handlers.js';

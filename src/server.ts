@@ -109,6 +109,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const server = http.createServer(app);
   server.on('upgrade', realtime.handleUpgrade);
   server.keepAliveTimeout = 65_000;
+  // Slow or stalled clients must not hold sockets for minutes: headers within 20 s, a whole request
+  // body (uploads included) within 2 minutes. Responses, such as long SSE streams, are not limited.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -146,4 +151,26 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/**
+ * Requests Node refuses before Express sees them (headers or URL too large,
+ * malformed HTTP) still get the JSON envelope instead of a bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) {
+  if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    error: tooLarge
+      ? { code: 'headers_too_large', message: 'The request line or headers are too large' }
+      : { code: 'bad_request', message: 'The request is not valid HTTP' },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

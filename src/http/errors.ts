@@ -29,5 +29,3 @@ export const unauthorized = (message = 'A valid access token is required') => ne
 export const forbidden = (message = 'You are not allowed to do this') => new ApiError(403, 'forbidden', message);
 export const notFound = (message = 'The requested resource was not found') => new ApiError(404, 'not_found', message);
 export const conflict = (code: string, message: string) => new ApiError(409, code, message);
-export const notImplemented = () =>
-  new ApiError(501, 'not_implemented', 'This operation is part of the T66 contract but is not implemented in this build');

@@ -29,8 +29,18 @@ export function sendError(res: Response, err: ApiError) {
 }
 
 /** Any thrown value becomes an envelope; unknown ones are logged and answered as 500 without details of the fault. */
+// PostgreSQL refusals that bad input can cause; the handler's checks should catch them first,
+// and this is the safety net that keeps them from being 500s.
+const DATABASE_INPUT_ERRORS: Record<string, ApiError> = {
+  '23503': new ApiError(404, 'not_found', 'A record this request refers to does not exist'),
+  '22021': new ApiError(400, 'invalid_encoding', 'The request holds bytes that are not valid UTF-8 text'),
+  '22P05': new ApiError(400, 'invalid_encoding', 'The request holds characters that cannot be stored'),
+};
+
 export function answerThrown(res: Response, err: unknown) {
   if (err instanceof ApiError) return sendError(res, err);
+  const known = DATABASE_INPUT_ERRORS[(err as { code?: string } | null)?.code ?? ''];
+  if (known) return sendError(res, known);
   const { log, requestId } = requestState(res);
   log.error({ err }, 'unhandled error');
   sendError(res, new ApiError(500, 'internal_error', 'An unexpected error occurred', { request_id: requestId }));
@@ -126,6 +136,8 @@ export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: 
   api.router.getOperations = () => operations;
 
   return (req: Request, res: Response, next: NextFunction) => {
+    const pathProblem = req.path.includes('%') ? malformedPath(req.path) : undefined;
+    if (pathProblem) return sendError(res, pathProblem);
     api
       .handleRequest(
         { method: req.method, path: req.path, query: req.query as Record<string, string | string[]>, body: req.body, headers: req.headers as Record<string, string | string[]> },
@@ -153,3 +165,15 @@ function allowedMethods(api: OpenAPIBackend, path: string): string[] {
 }
 
 export { envelope };
+
+/** Percent-escapes the router would choke on, and NUL characters no id can contain, answer 400 up front. */
+function malformedPath(path: string): ApiError | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return new ApiError(400, 'invalid_encoding', 'The URL path holds a malformed percent-escape');
+  }
+  if (decoded.includes('\u0000')) return new ApiError(400, 'invalid_encoding', 'The URL path holds a NUL character');
+  return undefined;
+}

@@ -67,7 +67,11 @@ function embeddedIpv4(address: string): string | undefined {
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   const zeros = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
   if (zeros(0, 5) && (words[5] === 0xffff || words[5] === 0) && (words[6] !== 0 || words[7] > 1)) return v4(words[6], words[7]);
+  // IPv4-translated (::ffff:0:a.b.c.d, RFC 2765/6145) reaches IPv4 hosts through SIIT translators.
+  if (zeros(0, 4) && words[4] === 0xffff && words[5] === 0) return v4(words[6], words[7]);
   if (words[0] === 0x64 && words[1] === 0xff9b && zeros(2, 6)) return v4(words[6], words[7]);
+  // Local-use NAT64 (64:ff9b:1::/48) may embed the IPv4 address anywhere; treat the whole range as non-public.
+  if (words[0] === 0x64 && words[1] === 0xff9b && words[2] === 1) return '127.0.0.1';
   if (words[0] === 0x2002) return v4(words[1], words[2]);
   return undefined;
 }

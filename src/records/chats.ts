@@ -5,7 +5,7 @@ import type { Chat, ChatCreate, ChatSettings, ChatUpdate } from '../../generated
 import { newId } from '../db/ids.js';
 import { forbidden, notFound } from '../http/errors.js';
 import type { FieldSchema } from './filter/fields.js';
-import { listEnvelope, type ListEnvelope, type ListPlan } from './list.js';
+import { listEnvelope, pageAndTotal, type ListEnvelope, type ListPlan } from './list.js';
 
 export type ChatRow = Selectable<ChatsTable>;
 export type ChatRowWithMessages = ChatRow & { message_ids: string[] };
@@ -90,10 +90,11 @@ export async function listChats(db: Kysely<Database>, userId: string, plan: List
   for (const [i, term] of plan.orderBy.entries()) page = page.orderBy(sql.ref(`__o${i}`), term.direction);
   let items = db.selectFrom(page.as('chats')).selectAll('chats').select(chatMessageIds.as('message_ids'));
   for (const [i, term] of plan.orderBy.entries()) items = items.orderBy(sql.ref(`chats.__o${i}`), term.direction);
-  const [rows, total] = await Promise.all([
-    plan.pastEnd ? [] : items.execute(),
-    plan.skipTotal ? undefined : scope.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
-  ]);
+  const [rows, total] = await pageAndTotal(
+    plan,
+    () => items.execute(),
+    () => scope.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+  );
   return listEnvelope(plan, rows.map(withMessages), total);
 }
 

@@ -142,6 +142,15 @@ export function parseSort(text: string, fields: FieldSchema): OrderTerm[] {
   return terms;
 }
 
+/** Runs the page query and, unless skipped, the count, side by side. */
+export function pageAndTotal<R>(
+  plan: ListPlan,
+  rows: () => Promise<R[]>,
+  count: () => Promise<{ n: number | string }>,
+): Promise<[R[], number | undefined]> {
+  return Promise.all([plan.pastEnd ? [] : rows(), plan.skipTotal ? undefined : count().then((r) => Number(r.n))]);
+}
+
 export function listEnvelope<T>(plan: ListPlan, items: T[], total: number | undefined): ListEnvelope<T> {
   if (total === undefined) return { page: plan.page, perPage: plan.perPage, totalItems: -1, totalPages: -1, items };
   return { page: plan.page, perPage: plan.perPage, totalItems: total, totalPages: Math.ceil(total / plan.perPage), items };

@@ -7,7 +7,7 @@ import { notFound } from '../http/errors.js';
 import { assertFilesOwned } from '../files/ownership.js';
 import type { DomainEvent } from '../events/types.js';
 import type { FieldSchema, ScalarField } from './filter/fields.js';
-import { listEnvelope, type ListEnvelope, type ListPlan } from './list.js';
+import { listEnvelope, pageAndTotal, type ListEnvelope, type ListPlan } from './list.js';
 import { chatMessageIds, toChat } from './chats.js';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -71,10 +71,11 @@ export async function listMessages(db: Kysely<Database>, userId: string, plan: L
   if (plan.where) scope = scope.where(plan.where);
   let items = scope.selectAll('messages').limit(plan.perPage).offset(plan.offset);
   for (const term of plan.orderBy) items = items.orderBy(term.expr, term.direction);
-  const [rows, total] = await Promise.all([
-    plan.pastEnd ? [] : items.execute(),
-    plan.skipTotal ? undefined : scope.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
-  ]);
+  const [rows, total] = await pageAndTotal(
+    plan,
+    () => items.execute(),
+    () => scope.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+  );
   return listEnvelope(plan, rows.map(toMessage), total);
 }
 

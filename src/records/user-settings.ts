@@ -6,9 +6,10 @@ import type { Encryptor } from '../system/encryption.js';
 import { newId } from '../db/ids.js';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
 import type { FieldSchema } from './filter/fields.js';
-import { listEnvelope, type ListEnvelope, type ListPlan } from './list.js';
+import { listEnvelope, pageAndTotal, type ListEnvelope, type ListPlan } from './list.js';
 import { assertOwnUser } from './chats.js';
 import { maskApiKey } from './api-keys.js';
+import { invalidateUserKeys } from '../completions/user-keys.js';
 
 export type UserSettingsRow = Selectable<UserSettingsTable>;
 
@@ -62,10 +63,11 @@ export async function listUserSettings(app: AppContext, userId: string, plan: Li
   if (plan.where) scope = scope.where(plan.where);
   let items = scope.selectAll('user_settings').limit(plan.perPage).offset(plan.offset);
   for (const term of plan.orderBy) items = items.orderBy(term.expr, term.direction);
-  const [rows, total] = await Promise.all([
-    plan.pastEnd ? [] : items.execute(),
-    plan.skipTotal ? undefined : scope.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
-  ]);
+  const [rows, total] = await pageAndTotal(
+    plan,
+    () => items.execute(),
+    () => scope.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+  );
   return listEnvelope(
     plan,
     rows.map((row) => toUserSettings(row, app.encryptor)),
@@ -123,6 +125,9 @@ export async function updateUserSettings(
     }
     return updated;
   });
+  // Completions cache each user's keys; a change must apply to the next request on this instance
+  // (other instances pick it up when their short cache entry expires).
+  if (keys) invalidateUserKeys(userId);
   return toUserSettings(row, app.encryptor);
 }
 
@@ -147,6 +152,7 @@ export async function createUserSettings(app: AppContext, userId: string, body: 
     .returningAll()
     .executeTakeFirst();
   if (!row) throw conflict('already_exists', 'You already have a settings record; update it with PATCH');
+  invalidateUserKeys(userId);
   return toUserSettings(row, app.encryptor);
 }
 

@@ -8,9 +8,25 @@ import { generateSecret, secretHint, secretProblem } from './secrets.js';
 
 const invalidField = (path: string, message: string) => badRequest(`${path.slice(1)} ${message}`, { errors: [{ path, message }] });
 
+/** Rules beyond the address: a URL that is stored, listed back and sent to must be plain. */
+function webhookUrlProblem(raw: string): string | undefined {
+  if (/[\u0000-\u0020\u007f]/.test(raw)) return 'must not contain spaces or control characters';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not a valid URL';
+  }
+  if (url.username || url.password) return 'must not carry credentials; use the signing secret to authenticate deliveries';
+  if (url.port === '0') return 'port 0 is not a valid destination';
+  return undefined;
+}
+
 /** Registers a webhook for the caller; the secret is stored encrypted and answered in clear only here. */
 export async function registerWebhook(app: AppContext, userId: string, input: WebhookCreate): Promise<WebhookCreated> {
   const { maxPerUser, allowPrivate } = app.webhookConfig;
+  const shapeProblem = webhookUrlProblem(input.url);
+  if (shapeProblem) throw invalidField('/url', shapeProblem);
   try {
     await assertPublicUrl(input.url, { allowPrivate });
   } catch (err) {

@@ -211,6 +211,24 @@ describe('errors from every layer use the envelope', () => {
     expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
+  it('a request line over Node\'s header limit still answers the envelope', async () => {
+    const res = await raw(server.api, 'GET', `/no-such-route?pad=${'a'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(res.json.error.code).toBe('headers_too_large');
+  });
+
+  it.each([
+    ['a malformed percent-escape in an id', '/collections/chats/records/%ZZ'],
+    ['a truncated UTF-8 escape in an id', '/collections/messages/records/%E0%A4%A'],
+    ['an encoded NUL in an id', '/collections/chats/records/chat_%00'],
+    ['an encoded NUL in a webhook id', '/webhooks/wh_%00/deliveries'],
+  ])('%s answers 400, not a 500', async (_name, path) => {
+    const u = await createUser(server.api);
+    const res = await raw(server.api, 'GET', path, { token: u.token });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_encoding');
+  });
+
   it('405 names the allowed methods', async () => {
     const res = await raw(server.api, 'GET', '/auth/register');
     expect(res.headers.get('allow')).toBe('POST');

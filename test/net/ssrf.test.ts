@@ -54,6 +54,8 @@ describe('which addresses count as non-public', () => {
     '::ffff:7f00:1',
     '::ffff:169.254.169.254',
     '64:ff9b::a9fe:a9fe',
+    '::ffff:0:7f00:1',
+    '64:ff9b:1::7f00:1',
     '2002:7f00:1::',
     'not an address',
   ])('refuses %s', (address) => {

@@ -38,6 +38,10 @@ describe('the SSRF guard at registration', () => {
     'http://[fd00:ec2::254]/hook',
     'http://[fe80::1]/hook',
     'http://localhost:8080/hook',
+    'http://[::ffff:0:7f00:1]/hook', // IPv4-translated 127.0.0.1
+    'http://93.184.215.14/\r\nX-Injected: 1', // header injection attempt
+    'http://user:pass@93.184.215.14/hook', // credentials would be listed back
+    'http://93.184.215.14:0/hook',
   ];
   for (const url of refused) {
     it(`refuses ${url}`, async () => {

@@ -176,8 +176,6 @@ function literalSql(literal: Literal, type: ValueType | 'bool'): Sql {
 /** Operands brought to one type, or a 400 when they cannot be. */
 interface Unified {
   type: ValueType | 'bool';
-  left: ScalarValue;
-  right: ScalarValue;
   leftSql: Sql;
   rightSql: Sql;
 }
@@ -197,7 +195,7 @@ function columnSql(column: Column, type: ValueType | 'bool'): Sql {
 function unify(left: ScalarValue, right: ScalarValue): Unified {
   const type = commonType(left, right);
   const side = (value: ScalarValue) => (value.kind === 'column' ? columnSql(value, type) : literalSql(convertLiteral(value, type), type));
-  return { type, left, right, leftSql: side(left), rightSql: side(right) };
+  return { type, leftSql: side(left), rightSql: side(right) };
 }
 
 function commonType(left: ScalarValue, right: ScalarValue): ValueType | 'bool' {

@@ -2093,6 +2093,10 @@ export type DeleteWebhookData = {
 
 export type DeleteWebhookErrors = {
     /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
+    /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
     401: ErrorResponse;
@@ -2130,6 +2134,10 @@ export type ListWebhookDeliveriesData = {
 };
 
 export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request is malformed or fails validation. `details` names the fields.
+     */
+    400: ErrorResponse;
     /**
      * Missing, invalid, expired or revoked token, or wrong credentials.
      */
