@@ -81,6 +81,8 @@ export async function listMessages(db: Kysely<Database>, userId: string, plan: L
 
 /** Fields of a message beyond what a client may send: completions store the model, usage and status. */
 export interface NewMessage extends MessageCreate {
+  /** Set when the id was handed out before the message is stored (streamed answers). */
+  id?: string;
   model?: string | null;
   usage?: Usage | null;
   status?: 'complete' | 'incomplete' | null;
@@ -104,7 +106,13 @@ async function touchChat(tx: Kysely<Database>, chatId: string, updated: Date): P
  * the chat row is locked first, so messages of one chat get strictly
  * increasing `created` times and `messages` keeps their order.
  */
-export async function createMessage(app: AppContext, userId: string, input: NewMessage): Promise<Message> {
+export async function createMessage(
+  app: AppContext,
+  userId: string,
+  input: NewMessage,
+  /** More events to record in the same transaction, after message.created and chat.updated. */
+  alsoRecord: (stored: Message) => DomainEvent[] = () => [],
+): Promise<Message> {
   const attachments = input.attachments ?? [];
   await assertFilesOwned(app, userId, attachments);
   const now = new Date();
@@ -123,7 +131,7 @@ export async function createMessage(app: AppContext, userId: string, input: NewM
     const row = await tx
       .insertInto('messages')
       .values({
-        id: newId('msg'),
+        id: input.id ?? newId('msg'),
         chat_id: input.chat,
         user_id: userId,
         content: input.content,
@@ -142,6 +150,7 @@ export async function createMessage(app: AppContext, userId: string, input: NewM
     events.push(
       { type: 'message.created', userId, chatId: input.chat, message: stored },
       { type: 'chat.updated', userId, chatId: input.chat, chat: updatedChat },
+      ...alsoRecord(stored),
     );
     for (const event of events) await app.events.record(tx, event);
     return stored;
