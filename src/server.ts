@@ -32,6 +32,7 @@ import { ApiError } from './http/errors.js';
 import { handlers } from './handlers.js';
 import { createCompletionsRuntime } from './completions/runtime.js';
 import { getUserApiKeys } from './records/api-keys.js';
+import { completionsFastPath, type FastPathParts } from './completions/fast-path.js';
 
 export interface RunningServer {
   url: string;
@@ -99,14 +100,25 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   app.use('/api', jsonBody(config.maxJsonBytes));
   // The upload handler reads its multipart body itself, after authentication.
   app.post('/api/files/upload', multipartPlaceholder);
-  app.use(rateLimits(context, rateLimitConfig, redis));
-  app.use(await createRouter(context, spec, handlers));
+  const limits = rateLimits(context, rateLimitConfig, redis);
+  app.use(limits.router);
+  const router = await createRouter(context, spec, handlers);
+  app.use(router.handle);
   app.use((_req, res) => sendError(res, new ApiError(404, 'not_found', 'No such route')));
   app.use(errorHandler);
 
   const realtime = await createRealtime(context, realtimeConfig, redis);
   context.events.subscribe(realtime.onEvent);
-  const server = http.createServer(app);
+  // The hot route skips Express when it can answer exactly as Express would (see fast-path.ts).
+  const fastPath = completionsFastPath({
+    app: context,
+    validateBody: router.validateBody,
+    counter: limits.completions,
+    trustProxy: app.get('trust proxy fn') as FastPathParts['trustProxy'],
+  });
+  const server = http.createServer((req, res) => {
+    if (!fastPath(req, res)) app(req, res);
+  });
   server.on('upgrade', realtime.handleUpgrade);
   server.keepAliveTimeout = 65_000;
   // Slow or stalled clients must not hold sockets for minutes: headers within 20 s, a whole request

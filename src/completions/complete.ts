@@ -1,4 +1,4 @@
-import type { RequestScope } from '../http/handler-types.js';
+import type { CompletionScope } from './handlers.js';
 import { newId } from '../db/ids.js';
 import { completionId } from './ids.js';
 import { providerOfKind } from '../providers/registry.js';
@@ -13,18 +13,17 @@ import { callUpstream, type Candidate } from './upstream.js';
 
 /** The non-streaming answer: one `chat.completion` object. */
 export async function completeOnce(
-  scope: RequestScope,
-  userId: string,
+  scope: CompletionScope,
   prepared: PreparedCompletion,
   candidates: Candidate[],
 ): Promise<ChatCompletion> {
-  const { app } = scope;
+  const { app, userId } = scope;
   const startedAt = performance.now();
   const client = watchClient(scope.res);
   const progress = { candidate: candidates[0] };
   const outcome: Outcome = { status: 'error', usage: undefined, ttftMs: undefined };
   try {
-    const opened = await callUpstream(candidates, app.completions.policy, client.signal, () => true, progress, (candidate, call) =>
+    const opened = await callUpstream(candidates, app.completions.policy, client, () => true, progress, (candidate, call) =>
       providerOfKind(candidate.provider.kind).complete(providerRequest(prepared, candidate), call),
     );
     opened.attempt.end();
@@ -54,7 +53,7 @@ export async function completeOnce(
     };
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
-    outcome.status = client.signal.aborted ? 'cancelled' : 'error';
+    outcome.status = client.aborted ? 'cancelled' : 'error';
     throw apiErrorOf(err, progress.candidate.provider.id);
   } finally {
     client.dispose();

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /**
  * The client's side of a streamed completion. Headers wait until the upstream
@@ -19,14 +19,14 @@ export interface SseWriter {
   stop(): void;
 }
 
-export function createSseWriter(res: Response, pingMs: number): SseWriter {
+export function createSseWriter(res: ServerResponse, pingMs: number): SseWriter {
   let committed = false;
   const gone = () => res.destroyed || res.writableEnded;
 
   const commit = () => {
     if (committed || gone()) return;
     committed = true;
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');

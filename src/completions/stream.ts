@@ -1,9 +1,9 @@
-import type { RequestScope } from '../http/handler-types.js';
+import type { CompletionScope } from './handlers.js';
 import { newId } from '../db/ids.js';
 import { completionId } from './ids.js';
 import { providerOfKind } from '../providers/registry.js';
 import type { StreamPiece, UpstreamError } from '../providers/types.js';
-import { account, estimateUsage, watchClient, type Outcome } from './accounting.js';
+import { account, estimateUsage, watchClient, type ClientWatch, type Outcome } from './accounting.js';
 import { createChunkShaper } from './chunks.js';
 import { apiErrorOf } from './errors.js';
 import type { PreparedCompletion } from './normalise.js';
@@ -13,8 +13,8 @@ import { createSseWriter, type SseWriter } from './sse.js';
 import { callUpstream, settleFailure, type Candidate, type Opened } from './upstream.js';
 
 /** Streams the answer as OpenAI's SSE, accounts for it, and stores it in the chat when asked. */
-export async function streamCompletion(scope: RequestScope, userId: string, prepared: PreparedCompletion, candidates: Candidate[]) {
-  const { app, res } = scope;
+export async function streamCompletion(scope: CompletionScope, prepared: PreparedCompletion, candidates: Candidate[]) {
+  const { app, res, userId } = scope;
   const { policy } = app.completions;
   const startedAt = performance.now();
   const client = watchClient(res);
@@ -24,12 +24,12 @@ export async function streamCompletion(scope: RequestScope, userId: string, prep
   try {
     let opened: Opened<AsyncIterable<StreamPiece>>;
     try {
-      opened = await callUpstream(candidates, policy, client.signal, () => !sse.committed, progress, (candidate, call) =>
+      opened = await callUpstream(candidates, policy, client, () => !sse.committed, progress, (candidate, call) =>
         providerOfKind(candidate.provider.kind).stream(providerRequest(prepared, candidate), call),
       );
     } catch (err) {
       const failure = err as UpstreamError;
-      outcome.status = client.signal.aborted ? 'cancelled' : 'error';
+      outcome.status = client.aborted ? 'cancelled' : 'error';
       const apiError = apiErrorOf(failure, progress.candidate.provider.id);
       // Nothing reached the client yet: the failure keeps its status. Otherwise it ends the stream.
       if (!sse.committed) throw apiError;
@@ -38,7 +38,7 @@ export async function streamCompletion(scope: RequestScope, userId: string, prep
       return;
     }
     sse.commit();
-    await relay(scope, userId, prepared, opened, sse, client.signal, startedAt, outcome);
+    await relay(scope, prepared, opened, sse, client, startedAt, outcome);
   } finally {
     sse.stop();
     client.dispose();
@@ -47,16 +47,15 @@ export async function streamCompletion(scope: RequestScope, userId: string, prep
 }
 
 async function relay(
-  scope: RequestScope,
-  userId: string,
+  scope: CompletionScope,
   prepared: PreparedCompletion,
   opened: Opened<AsyncIterable<StreamPiece>>,
   sse: SseWriter,
-  client: AbortSignal,
+  client: ClientWatch,
   startedAt: number,
   outcome: Outcome,
 ) {
-  const { app } = scope;
+  const { app, userId } = scope;
   const shaper = createChunkShaper({ id: completionId(), created: Math.floor(Date.now() / 1000), model: prepared.model.id });
   const chatId = prepared.chatId;
   const messageId = chatId ? newId('msg') : undefined;

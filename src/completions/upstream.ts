@@ -2,6 +2,7 @@ import { ApiError } from '../http/errors.js';
 import { providerUsable, type Catalogue, type CatalogueModel, type ProviderConfig } from '../models/catalogue.js';
 import { UpstreamError, type ProviderCall, type UpstreamFailure } from '../providers/types.js';
 import type { UpstreamPolicy } from './runtime.js';
+import type { ClientWatch } from './accounting.js';
 
 /** One model that may serve the request, with the credentials it would be called with. */
 export interface Candidate {
@@ -53,15 +54,14 @@ export interface Attempt {
   end(): void;
 }
 
-export function startAttempt(client: AbortSignal, timeoutMs: number): Attempt {
+export function startAttempt(client: ClientWatch, timeoutMs: number): Attempt {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
   }, timeoutMs);
-  const onClientGone = () => controller.abort();
-  client.addEventListener('abort', onClientGone, { once: true });
+  const unsubscribe = client.onAbort(() => controller.abort());
   return {
     signal: controller.signal,
     get timedOut() {
@@ -70,7 +70,7 @@ export function startAttempt(client: AbortSignal, timeoutMs: number): Attempt {
     touch: () => timer.refresh(),
     end() {
       clearTimeout(timer);
-      client.removeEventListener('abort', onClientGone);
+      unsubscribe();
     },
   };
 }
@@ -102,7 +102,7 @@ export interface Opened<T> {
 export async function callUpstream<T>(
   candidates: Candidate[],
   policy: UpstreamPolicy,
-  client: AbortSignal,
+  client: ClientWatch,
   mayRetry: () => boolean,
   progress: { candidate: Candidate },
   run: (candidate: Candidate, call: ProviderCall) => Promise<T>,
@@ -132,14 +132,15 @@ export async function callUpstream<T>(
   throw lastFailure ?? new UpstreamError('server_error', 'No provider could serve the request');
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, client: ClientWatch): Promise<void> {
   return new Promise((resolve) => {
+    let unsubscribe = () => {};
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      unsubscribe();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    unsubscribe = client.onAbort(done);
   });
 }

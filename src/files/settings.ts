@@ -2,7 +2,6 @@ import path from 'node:path';
 import { intFromEnv } from '../config.js';
 import type { FileStorage } from './storage/types.js';
 import { createLocalStorage } from './storage/local.js';
-import { createS3Storage } from './storage/s3.js';
 
 /** What the files area needs at run time, built once at start from the environment. */
 export interface FilesRuntime {
@@ -40,6 +39,8 @@ export async function createFilesRuntime(env: NodeJS.ProcessEnv, dataDir: string
 
 async function createStorage(env: NodeJS.ProcessEnv, dataDir: string): Promise<FileStorage> {
   if (env.T66_S3_BUCKET) {
+    // Imported only when configured: the AWS SDK holds ~20 MB that a server on local disk never needs.
+    const { createS3Storage } = await import('./storage/s3.js');
     return createS3Storage({
       bucket: env.T66_S3_BUCKET,
       endpoint: env.T66_S3_ENDPOINT || undefined,

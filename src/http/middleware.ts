@@ -1,29 +1,16 @@
-import { randomUUID, } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ApiError } from './errors.js';
 import { answerThrown, sendError } from './router.js';
+import { beginRequest } from './request-log.js';
 
-const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** Gives each request an id (kept from X-Request-Id when sane), a child logger, and one log line when it ends. */
+/** Gives each request an id, a logger, and one log line when it ends (see beginRequest). */
 export function requestContext(log: Logger): RequestHandler {
   return (req, res, next) => {
-    const inbound = req.headers['x-request-id'];
-    const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
-    const child = log.child({ requestId });
-    res.locals.requestId = requestId;
-    res.locals.log = child;
-    res.setHeader('X-Request-Id', requestId);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      // Only the path: query strings can carry tokens (/ws?token=...).
-      child.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-        'request',
-      );
-    });
+    const scope = beginRequest(log, req, res, () => req.path);
+    Object.defineProperty(res.locals, 'requestId', { value: scope.requestId, enumerable: true });
+    Object.defineProperty(res.locals, 'log', { get: () => scope.log, enumerable: true });
     next();
   };
 }
@@ -31,11 +18,18 @@ export function requestContext(log: Logger): RequestHandler {
 // Postgres text cannot hold U+0000; refuse it at the door rather than fail in SQL.
 const ESCAPED_NUL = /(^|[^\\])(\\\\)*\\u0000/i;
 
-function verifyJsonBytes(_req: Request, _res: unknown, buf: Buffer) {
-  if (!isUtf8(buf)) throw new ApiError(400, 'invalid_encoding', 'The request body is not valid UTF-8');
+/** What is wrong with a JSON body's bytes before parsing, if anything: not UTF-8, or an escaped NUL. */
+export function jsonBytesProblem(buf: Buffer): ApiError | undefined {
+  if (!isUtf8(buf)) return new ApiError(400, 'invalid_encoding', 'The request body is not valid UTF-8');
   if (buf.includes('u0000') && ESCAPED_NUL.test(buf.toString('utf8'))) {
-    throw new ApiError(400, 'invalid_request', 'Strings must not contain the NUL character (\\u0000)');
+    return new ApiError(400, 'invalid_request', 'Strings must not contain the NUL character (\\u0000)');
   }
+  return undefined;
+}
+
+function verifyJsonBytes(_req: Request, _res: unknown, buf: Buffer) {
+  const problem = jsonBytesProblem(buf);
+  if (problem) throw problem;
 }
 
 export function jsonBody(limit: number): RequestHandler {

@@ -1,13 +1,15 @@
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { OpenAPIBackend, type Context } from 'openapi-backend';
 import addFormats from 'ajv-formats';
-import type { Ajv } from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AppContext } from '../app-context.js';
 import type { AuthUser, Handlers, Reply, RequestScope, Streamed } from './handler-types.js';
 import { ApiError, envelope } from './errors.js';
-import { validationDetails } from './validation.js';
+import { invalidRequest } from './validation.js';
+import { answerThrown as answerThrownRaw, sendError } from './respond.js';
+import { authenticate } from '../auth/authenticate.js';
 import type { LoadedSpec } from './spec.js';
-import { tokenFromHeader } from '../auth/tokens.js';
 
 interface RequestState {
   requestId: string;
@@ -18,32 +20,9 @@ export function requestState(res: Response): RequestState {
   return res.locals as RequestState;
 }
 
-/** Writes an error envelope, or leaves a response whose headers already went out to end as it is. */
-export function sendError(res: Response, err: ApiError) {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  if (err.headers) res.set(err.headers);
-  res.status(err.status).json(err.toBody());
-}
-
-/** Any thrown value becomes an envelope; unknown ones are logged and answered as 500 without details of the fault. */
-// PostgreSQL refusals that bad input can cause; the handler's checks should catch them first,
-// and this is the safety net that keeps them from being 500s.
-const DATABASE_INPUT_ERRORS: Record<string, ApiError> = {
-  '23503': new ApiError(404, 'not_found', 'A record this request refers to does not exist'),
-  '22021': new ApiError(400, 'invalid_encoding', 'The request holds bytes that are not valid UTF-8 text'),
-  '22P05': new ApiError(400, 'invalid_encoding', 'The request holds characters that cannot be stored'),
-};
-
+/** Any thrown value becomes an envelope (see respond.ts), logged with the request's id. */
 export function answerThrown(res: Response, err: unknown) {
-  if (err instanceof ApiError) return sendError(res, err);
-  const known = DATABASE_INPUT_ERRORS[(err as { code?: string } | null)?.code ?? ''];
-  if (known) return sendError(res, known);
-  const { log, requestId } = requestState(res);
-  log.error({ err }, 'unhandled error');
-  sendError(res, new ApiError(500, 'internal_error', 'An unexpected error occurred', { request_id: requestId }));
+  answerThrownRaw(res, err, requestState(res));
 }
 
 function contentTypeAllowed(ctx: Context, req: Request): boolean {
@@ -55,23 +34,19 @@ function contentTypeAllowed(ctx: Context, req: Request): boolean {
   return Object.keys(body.content).some((allowed) => allowed === type);
 }
 
-async function authenticate(app: AppContext, req: Request): Promise<AuthUser> {
-  const token = tokenFromHeader(req.headers.authorization);
-  if (!token) throw new ApiError(401, 'unauthorized', 'A valid access token is required');
-  let claims;
-  try {
-    claims = await app.tokens.verify(token);
-  } catch {
-    throw new ApiError(401, 'invalid_token', 'The access token is invalid or expired');
-  }
-  if (app.revocations.isRevoked(claims.jti)) throw new ApiError(401, 'token_revoked', 'The access token has been revoked');
-  return claims;
+export interface ApiRouter {
+  handle: RequestHandler;
+  /** The same request checks the router runs, for an operation without query or path parameters. */
+  validateBody(operationId: keyof Handlers, headers: IncomingHttpHeaders, body: unknown): ErrorObject[];
 }
 
-export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: Handlers): Promise<RequestHandler> {
+export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: Handlers): Promise<ApiRouter> {
   const api = new OpenAPIBackend({
     definition: spec.document,
     apiRoot: '/api',
+    // The spec is linted by `npm run check`; quick mode skips re-checking it at every start and
+    // compiles validators on demand, so response validators (never used here) cost nothing.
+    quick: true,
     strict: true,
     validate: true,
     coerceTypes: true,
@@ -82,7 +57,7 @@ export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: 
     },
   });
 
-  api.registerSecurityHandler('bearerAuth', (_c: Context, req: Request) => authenticate(app, req));
+  api.registerSecurityHandler('bearerAuth', (_c: Context, req: Request) => authenticate(app, req.headers.authorization));
 
   api.register({
     notFound: () => {
@@ -106,11 +81,7 @@ export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: 
       }
     },
     validationFail: (c: Context) => {
-      const details = validationDetails(c.validation.errors ?? []);
-      const message = details.missing_fields
-        ? 'The request is missing required parameters'
-        : `The request is invalid: ${details.errors.map((e) => `${e.path} ${e.message}`).slice(0, 3).join('; ')}`;
-      throw new ApiError(400, 'invalid_request', message, details);
+      throw invalidRequest(c.validation.errors ?? []);
     },
   });
 
@@ -134,8 +105,18 @@ export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: 
   // init, so build the list once: it was ~10% of a completion's CPU.
   const operations = api.router.getOperations();
   api.router.getOperations = () => operations;
+  api.validator.preCompileRequestValidators();
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  const validateBody: ApiRouter['validateBody'] = (operationId, headers, body) => {
+    const errors: ErrorObject[] = [];
+    const parameters = { path: {}, query: {}, header: headers, cookie: {}, requestBody: body };
+    for (const validate of api.validator.getRequestValidatorsForOperation(operationId) ?? []) {
+      if (!validate(parameters) && validate.errors) errors.push(...validate.errors);
+    }
+    return errors;
+  };
+
+  const handle = (req: Request, res: Response, next: NextFunction) => {
     const pathProblem = req.path.includes('%') ? malformedPath(req.path) : undefined;
     if (pathProblem) return sendError(res, pathProblem);
     api
@@ -147,6 +128,7 @@ export async function createRouter(app: AppContext, spec: LoadedSpec, handlers: 
       .catch((err: unknown) => answerThrown(res, err))
       .catch(next);
   };
+  return { handle, validateBody };
 }
 
 function writeReply(res: Response, reply: Reply<Record<number, unknown>> | Streamed) {
@@ -164,7 +146,7 @@ function allowedMethods(api: OpenAPIBackend, path: string): string[] {
     .map((op) => op.method.toUpperCase());
 }
 
-export { envelope };
+export { envelope, sendError };
 
 /** Percent-escapes the router would choke on, and NUL characters no id can contain, answer 400 up front. */
 function malformedPath(path: string): ApiError | undefined {

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { ApiError } from './errors.js';
 
 export interface FieldError {
   path: string;
@@ -36,4 +37,13 @@ export function validationDetails(errors: ErrorObject[]): { missing_fields?: str
     list.push({ path: fieldPath || '/', message });
   }
   return missing.length ? { missing_fields: missing, errors: list } : { errors: list };
+}
+
+/** The 400 for a request that does not match its operation's schemas. */
+export function invalidRequest(errors: ErrorObject[]): ApiError {
+  const details = validationDetails(errors);
+  const message = details.missing_fields
+    ? 'The request is missing required parameters'
+    : `The request is invalid: ${details.errors.map((e) => `${e.path} ${e.message}`).slice(0, 3).join('; ')}`;
+  return new ApiError(400, 'invalid_request', message, details);
 }

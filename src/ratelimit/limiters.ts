@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { rateLimit, ipKeyGenerator, type RateLimitInfo, type Store } from 'express-rate-limit';
+import type { ServerResponse } from 'node:http';
+import { rateLimit, ipKeyGenerator, MemoryStore, type ClientRateLimitInfo, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app-context.js';
 import type { SharedRedis } from '../system/redis.js';
 import { tokenFromHeader } from '../auth/tokens.js';
 import { ApiError } from '../http/errors.js';
-import { sendError } from '../http/router.js';
+import { sendError } from '../http/respond.js';
 import type { Limit, RateLimitConfig } from './config.js';
 
 type KeyOf = (req: Request) => string | Promise<string>;
@@ -22,14 +23,30 @@ interface LimiterSpec {
 }
 
 /**
+ * One limit's counter used directly, without Express: the completions fast
+ * path (src/completions/fast-path.ts) counts on the same store as the Express
+ * route, so a client's requests count once whichever way they came.
+ */
+export interface DirectCounter {
+  limit: Limit;
+  /** Counts one request; undefined when the store failed (the request passes, as on the Express routes). */
+  hit(key: string): Promise<ClientRateLimitInfo | undefined>;
+}
+
+export interface RateLimits {
+  router: Router;
+  completions: DirectCounter | undefined;
+}
+
+/**
  * The seed's rate limits as Express middleware in front of the router:
  * authentication by client IP and by email, completions, images and uploads by
  * user. Counters live in memory, or in Redis (one round trip per limited
  * request) when REDIS_URL is set so that every instance shares them.
  */
-export function rateLimits(app: AppContext, config: RateLimitConfig, redis: SharedRedis | undefined): Router {
+export function rateLimits(app: AppContext, config: RateLimitConfig, redis: SharedRedis | undefined): RateLimits {
   const router = Router();
-  const make = (spec: LimiterSpec) => limiter(spec, storeFor(spec.name, redis), app.log);
+  const make = (spec: LimiterSpec, store = storeFor(spec.name, redis)) => limiter(spec, store, app.log);
 
   if (config.auth) {
     const byIp = make({ name: 'auth-ip', limit: config.auth, keyOf: clientIpKey });
@@ -47,10 +64,45 @@ export function rateLimits(app: AppContext, config: RateLimitConfig, redis: Shar
     router.post('/api/collections/users/auth-refresh', byIp);
   }
   const byCaller = (req: Request) => callerKey(app, req);
-  if (config.completions) router.post('/api/chat/completions', make({ name: 'completions', limit: config.completions, keyOf: byCaller }));
+  let completions: DirectCounter | undefined;
+  if (config.completions) {
+    const store = storeFor('completions', redis) ?? new MemoryStore();
+    router.post('/api/chat/completions', make({ name: 'completions', limit: config.completions, keyOf: byCaller }, store));
+    completions = directCounter(config.completions, store, app.log);
+  }
   if (config.images) router.post('/api/images/generate', make({ name: 'images', limit: config.images, keyOf: byCaller }));
   if (config.uploads) router.post('/api/files/upload', make({ name: 'uploads', limit: config.uploads, keyOf: byCaller }));
-  return router;
+  return { router, completions };
+}
+
+function directCounter(limit: Limit, store: Store, log: Logger): DirectCounter {
+  return {
+    limit,
+    async hit(key) {
+      try {
+        return await store.increment(key);
+      } catch (err) {
+        log.error({ err }, 'rate limit store failed; the request passes');
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * The headers express-rate-limit writes (X-RateLimit-*, reset in epoch
+ * seconds), and the 429 it would answer, for a count taken with a DirectCounter.
+ */
+export function applyCount(res: ServerResponse, counter: DirectCounter, info: ClientRateLimitInfo): ApiError | undefined {
+  const { max, windowMs } = counter.limit;
+  res.setHeader('X-RateLimit-Limit', String(max));
+  res.setHeader('X-RateLimit-Remaining', String(Math.max(max - info.totalHits, 0)));
+  if (info.resetTime) res.setHeader('X-RateLimit-Reset', String(Math.ceil(info.resetTime.getTime() / 1000)));
+  if (info.totalHits <= max) return undefined;
+  const retryAfter = info.resetTime ? Math.max(0, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
+  return new ApiError(429, 'rate_limited', 'Too many requests, retry later', { limit: max, retry_after: retryAfter }, {
+    'Retry-After': String(retryAfter),
+  });
 }
 
 function storeFor(name: string, redis: SharedRedis | undefined): Store | undefined {
@@ -117,7 +169,12 @@ function rateLimitInfo(req: Request, property: string): RateLimitInfo | undefine
 
 /** Express derives req.ip from the socket, or from X-Forwarded-For only as far as T66_TRUST_PROXY allows. */
 function clientIpKey(req: Request): string {
-  return `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
+  return ipKey(req.ip ?? req.socket.remoteAddress);
+}
+
+/** The counter key of a client address (IPv6 clients are counted per /56, as express-rate-limit does). */
+export function ipKey(address: string | undefined): string {
+  return `ip:${ipKeyGenerator(address ?? 'unknown')}`;
 }
 
 /** The email a credentials request names, normalised as accounts store it (`identity` in PocketBase's login). */

@@ -2,7 +2,7 @@ import type { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
 import { UpstreamError, type Provider, type ProviderCall, type StreamPiece } from '../types.js';
 import { toUpstreamError } from '../upstream-errors.js';
-import { anthropicClient, anthropicErrors } from './client.js';
+import { anthropicSdk, type AnthropicSdk } from './client.js';
 import { toAnthropicParams } from './request.js';
 import { fromAnthropicMessage } from './response.js';
 import { createAnthropicStreamTransform } from './stream.js';
@@ -10,30 +10,32 @@ import { createAnthropicStreamTransform } from './stream.js';
 export const anthropicProvider: Provider = {
   async complete(request, call) {
     const params = toAnthropicParams(request);
+    const sdk = await anthropicSdk();
     try {
-      const message = await client(call).messages.create({ ...params, stream: false }, { signal: call.signal });
+      const message = await client(sdk, call).messages.create({ ...params, stream: false }, { signal: call.signal });
       return fromAnthropicMessage(message);
     } catch (err) {
-      throw toUpstreamError(err, anthropicErrors, 'Anthropic');
+      throw toUpstreamError(err, sdk.errors, 'Anthropic');
     }
   },
 
   async stream(request, call) {
     const params = toAnthropicParams(request);
+    const sdk = await anthropicSdk();
     try {
-      const stream = await client(call).messages.create({ ...params, stream: true }, { signal: call.signal });
-      return pieces(stream, call.signal);
+      const stream = await client(sdk, call).messages.create({ ...params, stream: true }, { signal: call.signal });
+      return pieces(stream, call.signal, sdk.errors);
     } catch (err) {
-      throw toUpstreamError(err, anthropicErrors, 'Anthropic');
+      throw toUpstreamError(err, sdk.errors, 'Anthropic');
     }
   },
 };
 
-function client(call: ProviderCall) {
-  return anthropicClient(call.baseURL, call.apiKey, call.timeoutMs);
+function client(sdk: AnthropicSdk, call: ProviderCall) {
+  return sdk.client(call.baseURL, call.apiKey, call.timeoutMs);
 }
 
-async function* pieces(stream: Stream<RawMessageStreamEvent>, signal: AbortSignal): AsyncIterable<StreamPiece> {
+async function* pieces(stream: Stream<RawMessageStreamEvent>, signal: AbortSignal, errors: AnthropicSdk['errors']): AsyncIterable<StreamPiece> {
   const transform = createAnthropicStreamTransform();
   try {
     for await (const event of stream) {
@@ -41,7 +43,7 @@ async function* pieces(stream: Stream<RawMessageStreamEvent>, signal: AbortSigna
       if (piece) yield piece;
     }
   } catch (err) {
-    throw signal.aborted ? new UpstreamError('aborted', 'The request was aborted') : toUpstreamError(err, anthropicErrors, 'Anthropic');
+    throw signal.aborted ? new UpstreamError('aborted', 'The request was aborted') : toUpstreamError(err, errors, 'Anthropic');
   }
   // The SDK ends quietly when aborted; say so rather than pass for a finished answer.
   if (signal.aborted) throw new UpstreamError('aborted', 'The request was aborted');
