@@ -9,14 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, memory, stop } from './lib/proc.mjs';
 import { chooseLoadGenerator } from './lib/load.mjs';
-import { buildT66, ensurePeerInstalled, startLimit, startPeer, startT66, startUpstream } from './lib/targets.mjs';
+import { buildT66, ensurePeerInstalled, startLimit, startPeer, startSdkFloor, startT66, startUpstream } from './lib/targets.mjs';
 import { backendCpuMeter, createBenchDatabase, dropBenchDatabase } from './lib/postgres.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { seedChatsPglite, seedChatsPostgres } from './lib/seed.mjs';
 import { aggregateFanout, aggregateNonStreaming, aggregateRecords, aggregateStreaming, evaluateTargets, markdown } from './lib/report.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const ALL_TARGETS = ['direct', 'limit', 't66-pglite', 't66-pg', 'peer'];
+const ALL_TARGETS = ['direct', 'limit', 'sdk-floor', 't66-pglite', 't66-pg', 'peer'];
 const HELP = `npm run bench [-- options]      (each option also reads from the BENCH_* variable shown)
 
   --quick                 short points for a smoke test: 2 s each, 1 s warm-up        BENCH_QUICK=1
@@ -233,6 +233,12 @@ async function main() {
           Object.assign(target, { pid: upstream.pid, completionsUrl: `${upstreamV1}/chat/completions`, headers: { Authorization: 'Bearer bench' }, ...plain });
         } else if (name === 'limit') {
           const proc = await startLimit({ cpu: serverCpu, logDir, upstreamPort: upstream.port });
+          cleanups.push(() => stop(proc));
+          Object.assign(target, { pid: proc.pid, completionsUrl: `http://127.0.0.1:${proc.port}/v1/chat/completions`, headers: { Authorization: 'Bearer bench' }, ...plain });
+        } else if (name === 'sdk-floor') {
+          if (results.meta.buildError === undefined) results.meta.buildError = opts.build ? (buildT66(log) ?? null) : null;
+          if (results.meta.buildError) throw new Error(results.meta.buildError);
+          const proc = await startSdkFloor({ cpu: serverCpu, logDir, upstreamPort: upstream.port });
           cleanups.push(() => stop(proc));
           Object.assign(target, { pid: proc.pid, completionsUrl: `http://127.0.0.1:${proc.port}/v1/chat/completions`, headers: { Authorization: 'Bearer bench' }, ...plain });
         } else if (name === 'peer') {

@@ -42,6 +42,11 @@ export function startLimit({ cpu, logDir, upstreamPort }) {
   return startNodeServer({ name: 'limit', script: 'limit-proxy.mjs', args: [`--upstream=http://127.0.0.1:${upstreamPort}`], cpu, logDir });
 }
 
+/** Needs dist/ (it uses T66's transport): call after buildT66. */
+export function startSdkFloor({ cpu, logDir, upstreamPort }) {
+  return startNodeServer({ name: 'sdk-floor', script: 'sdk-floor-proxy.mjs', args: [`--upstream=http://127.0.0.1:${upstreamPort}`], cpu, logDir });
+}
+
 const portkeyEntry = path.join(benchDir, 'node_modules/@portkey-ai/gateway/build/start-server.js');
 
 /** Installs bench/'s own dependencies (Portkey) when they are missing. */
