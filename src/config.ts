@@ -14,6 +14,8 @@ export interface Config {
   publicUrl: string | undefined;
   argon2MemoryKib: number;
   trustProxy: string | undefined;
+  /** PostgreSQL's shared_buffers inside the embedded PGlite (e.g. `16MB`). */
+  pgliteSharedBuffers: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -32,6 +34,12 @@ export function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: numbe
   return value;
 }
 
+/** A PostgreSQL memory setting such as 16MB or 512kB; anything else is refused, as it becomes a server parameter. */
+function memorySize(value: string, name: string): string {
+  if (!/^\d+(kB|MB|GB)$/.test(value)) throw new Error(`${name} must look like 16MB, 512kB or 1GB (got "${value}")`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: intFromEnv(env, 'PORT', 8090),
@@ -45,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.T66_PUBLIC_URL || undefined,
     argon2MemoryKib: intFromEnv(env, 'T66_ARGON2_MEMORY_KIB', 19456),
     trustProxy: env.T66_TRUST_PROXY || undefined,
+    pgliteSharedBuffers: memorySize(env.T66_PGLITE_SHARED_BUFFERS || '16MB', 'T66_PGLITE_SHARED_BUFFERS'),
     env,
   };
 }

@@ -29,6 +29,7 @@ import { loadSpec } from './http/spec.js';
 import { createRouter, sendError } from './http/router.js';
 import { errorHandler, jsonBody, requestContext } from './http/middleware.js';
 import { ApiError } from './http/errors.js';
+import { answerClientError } from './http/client-errors.js';
 import { handlers } from './handlers.js';
 import { createCompletionsRuntime } from './completions/runtime.js';
 import { getUserApiKeys } from './records/api-keys.js';
@@ -73,7 +74,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const realtimeConfig = loadRealtimeConfig(config.env);
   // Shared state between instances (realtime fan-out, rate-limit counters); in process when REDIS_URL is unset.
   const redis = await connectRedis(config.env.REDIS_URL, config.env.T66_REDIS_PREFIX || 't66:', log);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: path.join(config.dataDir, 'pglite'),
+    pgliteSharedBuffers: config.pgliteSharedBuffers,
+  });
   await migrateToLatest(database.db);
   if (config.databaseUrl && !config.jwtSecret) {
     log.warn('JWT_SECRET is not set: tokens are signed with a key from this instance\'s data dir, so other instances will not accept them');
@@ -105,13 +110,16 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const spec = loadSpec();
   const app = express();
   app.disable('x-powered-by');
+  // Express would put a weak ETag on every JSON answer (hashing each body) and turn a matching
+  // GET into a 304 the contract does not declare. File downloads set their own strong ETags.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false);
   app.set('query parser', 'simple');
   app.use(requestContext(log));
   app.get('/api/openapi.yaml', (_req, res) => res.type('application/yaml').send(spec.yamlText));
   app.get('/api/openapi.json', (_req, res) => res.json(spec.document));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/openapi.json' } }));
-  app.use('/api', jsonBody(config.maxJsonBytes));
+  app.use('/api', ...jsonBody(config.maxJsonBytes));
   // The upload handler reads its multipart body itself, after authentication.
   app.post('/api/files/upload', multipartPlaceholder);
   const limits = rateLimits(context, rateLimitConfig, redis);
@@ -130,9 +138,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     counter: limits.completions,
     trustProxy: app.get('trust proxy fn') as FastPathParts['trustProxy'],
   });
-  const server = http.createServer((req, res) => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!fastPath(req, res)) app(req, res);
-  });
+  };
+  const server = http.createServer(serve);
+  // An Expect other than 100-continue: RFC 9110 lets a server ignore it; Node alone would answer a bare 417.
+  server.on('checkExpectation', serve);
   server.on('upgrade', realtime.handleUpgrade);
   server.keepAliveTimeout = 65_000;
   // Slow or stalled clients must not hold sockets for minutes: headers within 20 s, a whole request
@@ -177,26 +188,4 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
-}
-
-/**
- * Requests Node refuses before Express sees them (headers or URL too large,
- * malformed HTTP) still get the JSON envelope instead of a bare status line.
- */
-function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) {
-  if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
-    socket.destroy();
-    return;
-  }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
-  const body = JSON.stringify({
-    error: tooLarge
-      ? { code: 'headers_too_large', message: 'The request line or headers are too large' }
-      : { code: 'bad_request', message: 'The request is not valid HTTP' },
-  });
-  socket.end(
-    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

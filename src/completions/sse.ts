@@ -29,7 +29,6 @@ export function createSseWriter(res: ServerResponse, pingMs: number): SseWriter 
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
     // Stops nginx and similar proxies from buffering the stream.
     res.setHeader('X-Accel-Buffering', 'no');
     res.socket?.setNoDelay(true);

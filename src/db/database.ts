@@ -19,6 +19,12 @@ export interface DatabaseOptions {
   /** Directory of the embedded PGlite database, used when no URL is given. */
   pgliteDir: string;
   poolSize?: number;
+  /**
+   * PostgreSQL's shared_buffers inside PGlite. Its default, 128MB, lives in the
+   * WebAssembly heap and stays resident; 16MB took the embedded database from
+   * ~300 MB to ~120 MB of RSS here. The files are still cached by the OS.
+   */
+  pgliteSharedBuffers?: string;
 }
 
 // Postgres returns int8 (count(*)) as a string; our counts always fit in a JS number.
@@ -33,7 +39,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   await fs.mkdir(options.pgliteDir, { recursive: true });
-  const pglite = await PGlite.create(options.pgliteDir);
+  const sharedBuffers = options.pgliteSharedBuffers ?? '16MB';
+  const pglite = await PGlite.create(options.pgliteDir, {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {
     db,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.js';
-import { jsonBytesProblem } from './middleware.js';
+import { jsonBytesProblem, primitiveBodyProblem } from './middleware.js';
 
 /** The client went away before its body arrived: there is no one to answer. */
 export class BodyAborted extends Error {}
@@ -26,7 +26,8 @@ export function plainJsonBody(req: IncomingMessage): boolean {
 /**
  * Reads and parses a JSON body with the same limits and answers as the
  * Express routes (src/http/middleware.ts): 413 past `limit`, 400 for bytes that
- * are not UTF-8 or hold an escaped NUL, 400 invalid_json; an empty body is `{}`.
+ * are not UTF-8, hold an escaped NUL or nest too deep, 400 invalid_json, 400 for a
+ * body that is not an object; an empty body is `{}`.
  */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const tooLarge = () => new ApiError(413, 'payload_too_large', 'The request body is too large', { limit });
@@ -61,11 +62,13 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       if (bytes.length === 0) return settle(undefined, {});
       let text = bytes.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      let body: unknown;
       try {
-        settle(undefined, JSON.parse(text));
+        body = JSON.parse(text);
       } catch {
-        settle(new ApiError(400, 'invalid_json', 'The request body is not valid JSON'));
+        return settle(new ApiError(400, 'invalid_json', 'The request body is not valid JSON'));
       }
+      settle(primitiveBodyProblem(body), body);
     });
     req.once('error', () => {
       if (!settled) settle(new BodyAborted());

@@ -45,7 +45,8 @@ export interface RateLimits {
  * request) when REDIS_URL is set so that every instance shares them.
  */
 export function rateLimits(app: AppContext, config: RateLimitConfig, redis: SharedRedis | undefined): RateLimits {
-  const router = Router();
+  // Case-sensitive like openapi-backend's routing, so /API/... (a 404) is not counted.
+  const router = Router({ caseSensitive: true });
   const make = (spec: LimiterSpec, store = storeFor(spec.name, redis)) => limiter(spec, store, app.log);
 
   if (config.auth) {
@@ -169,7 +170,8 @@ function rateLimitInfo(req: Request, property: string): RateLimitInfo | undefine
 
 /** Express derives req.ip from the socket, or from X-Forwarded-For only as far as T66_TRUST_PROXY allows. */
 function clientIpKey(req: Request): string {
-  return ipKey(req.ip ?? req.socket.remoteAddress);
+  // ipKeyGenerator named here, as express-rate-limit's start-up check looks for it next to req.ip.
+  return `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
 }
 
 /** The counter key of a client address (IPv6 clients are counted per /56, as express-rate-limit does). */

@@ -29,7 +29,7 @@ function viaExpress(token: string | undefined, body: string) {
 /** Status and body, without what differs per request (ids, timestamps). */
 function shape(res: Awaited<ReturnType<typeof raw>>) {
   const { id: _id, created: _created, ...rest } = (res.json ?? {}) as Record<string, unknown>;
-  return { status: res.status, body: rest, type: res.headers.get('content-type') };
+  return { status: res.status, body: rest, type: res.headers.get('content-type'), etag: res.headers.get('etag') };
 }
 
 describe('the same request through the fast path and through Express', () => {
@@ -40,12 +40,32 @@ describe('the same request through the fast path and through Express', () => {
     ['a field of the wrong type', JSON.stringify({ ...request, temperature: 'hot' })],
     ['an unknown model', JSON.stringify({ ...request, model: 'no-such-model' })],
     ['an escaped NUL in a string', JSON.stringify({ ...request, messages: [{ role: 'user', content: 'a\u0000b' }] })],
+    ['a JSON string holding the request', JSON.stringify(JSON.stringify(request))],
+    ['a bare string', '"x"'],
+    ['null', 'null'],
+    ['a number', '42'],
+    ['an array', '[]'],
+    ['an unknown field nested 10,000 levels deep', JSON.stringify({ ...request, x: 0 }).replace('0}', `${'['.repeat(10_000)}${']'.repeat(10_000)}}`)],
   ])('answers %s identically', async (_name, body) => {
     const user = await createUser(server.api);
     const fast = await viaFastPath(user.token, body);
     const slow = await viaExpress(user.token, body);
     expect(fast.status).not.toBe(500);
     expect(shape(fast)).toEqual(shape(slow));
+    if (fast.status === 200) expect(fast.headers.get('etag')).toBeNull();
+  });
+
+  it('refuses bodies that are not objects, and bodies nested too deeply, with 400 before anything else', async () => {
+    const user = await createUser(server.api);
+    const notObject = await viaFastPath(user.token, JSON.stringify(JSON.stringify(request)));
+    expect(notObject.status).toBe(400);
+    expect(notObject.json.error).toMatchObject({ code: 'invalid_request', details: { errors: [{ path: '/', message: 'must be object' }] } });
+    const deep = await viaFastPath(undefined, `{"x":${'['.repeat(200)}${']'.repeat(200)}}`);
+    expect(deep.status).toBe(400);
+    expect(deep.json.error.details).toEqual({ max_depth: 128 });
+    // Brackets inside strings are text, not nesting.
+    const inString = await viaFastPath(user.token, JSON.stringify({ ...request, messages: [{ role: 'user', content: '['.repeat(500) }] }));
+    expect(inString.status).toBe(200);
   });
 
   it.each([
@@ -59,7 +79,58 @@ describe('the same request through the fast path and through Express', () => {
   });
 });
 
+describe('HTTP details on the fast path', () => {
+  /** Sends one raw HTTP/1.1 request and collects everything until the server closes the socket (or `waitMs`). */
+  function rawExchange(request: string, waitMs = 3000): Promise<{ text: string; closedByServer: boolean }> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
+      let text = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ text, closedByServer: false });
+      }, waitMs);
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => {
+        clearTimeout(timer);
+        resolve({ text, closedByServer: true });
+      });
+    });
+  }
+
+  it('closes the connection after a streamed answer when the client asked for Connection: close', async () => {
+    const user = await createUser(server.api);
+    const body = JSON.stringify({ ...request, stream: true });
+    const { text, closedByServer } = await rawExchange(
+      `POST /api/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer ${user.token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toContain('data: [DONE]');
+    expect(text.toLowerCase()).not.toContain('connection: keep-alive');
+    expect(closedByServer).toBe(true);
+  });
+
+  it('answers a request with an Expect other than 100-continue as usual', async () => {
+    const user = await createUser(server.api);
+    const body = JSON.stringify(request);
+    const { text } = await rawExchange(
+      `POST /api/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: something-else\r\nContent-Type: application/json\r\nAuthorization: Bearer ${user.token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toContain('"object":"chat.completion"');
+  });
+});
+
 describe('rate limits on the fast path', () => {
+  it('does not count a request to a path that differs only in case (a 404)', async () => {
+    const user = await createUser(server.api);
+    const first = await viaFastPath(user.token, JSON.stringify(request));
+    const wrongCase = await raw(server.api.replace('/api', '/API'), 'POST', '/CHAT/COMPLETIONS', { token: user.token, body: JSON.stringify(request) });
+    expect(wrongCase.status).toBe(404);
+    const second = await viaFastPath(user.token, JSON.stringify(request));
+    expect(Number(first.headers.get('x-ratelimit-remaining')) - Number(second.headers.get('x-ratelimit-remaining'))).toBe(1);
+  });
+
   it('counts requests of both paths on one counter, with the same headers, then refuses either way', async () => {
     const user = await createUser(server.api);
     const remaining: string[] = [];
