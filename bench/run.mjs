@@ -43,6 +43,11 @@ const HELP = `npm run bench [-- options]      (each option also reads from the B
   --load-cpu=0 --server-cpu=1                                                         BENCH_LOAD_CPU, BENCH_SERVER_CPU
 `;
 
+/** A wrong invocation: reported in one line, without a stack trace. */
+class UsageError extends Error {}
+
+const KNOWN_FLAGS = new Set(['quick', 'scenarios', 'targets', 'duration', 'warmup', 'rounds', 'concurrency', 'streams', 'chunks', 'delay-ms', 'chats', 'records-concurrency', 'ws-sockets', 'ws-messages', 'model', 'log-level', 't66-env', 'pg-url', 'no-build', 'build', 'profile', 'baseline', 'keep-logs', 'load-cpu', 'server-cpu']);
+
 function parseOptions(argv, env) {
   const flags = {};
   for (const arg of argv) {
@@ -51,7 +56,7 @@ function parseOptions(argv, env) {
       process.exit(0);
     }
     const match = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`unknown argument ${arg} (try --help)`);
+    if (!match || !KNOWN_FLAGS.has(match[1])) throw new UsageError(`unknown argument ${arg} (try --help)`);
     flags[match[1]] = match[2] ?? 'true';
   }
   const get = (flag, envName, fallback) => flags[flag] ?? env[envName] ?? fallback;
@@ -86,11 +91,17 @@ function parseOptions(argv, env) {
   };
   if (opts.baseline) {
     opts.baseline = path.resolve(opts.baseline);
-    if (!fs.existsSync(path.join(opts.baseline, 'dist/src/main.js'))) throw new Error(`--baseline: ${opts.baseline}/dist/src/main.js does not exist`);
+    if (!fs.existsSync(path.join(opts.baseline, 'dist/src/main.js'))) throw new UsageError(`--baseline: ${opts.baseline}/dist/src/main.js does not exist`);
     opts.targets = opts.targets.flatMap((t) => (t.startsWith('t66-') ? [t, `${t}-base`] : [t]));
   }
-  for (const t of opts.targets) if (!ALL_TARGETS.includes(t.replace(/-base$/, ''))) throw new Error(`unknown target ${t}; choose from ${ALL_TARGETS.join(',')}`);
-  for (const s of opts.scenarios) if (!(s >= 1 && s <= 5)) throw new Error(`unknown scenario ${s}; choose from 1-5`);
+  if (opts.targets.length === 0) throw new UsageError(`--targets is empty; choose from ${ALL_TARGETS.join(',')}`);
+  if (opts.scenarios.size === 0) throw new UsageError('--scenarios is empty; choose from 1-5');
+  for (const t of opts.targets) if (!ALL_TARGETS.includes(t.replace(/-base$/, ''))) throw new UsageError(`unknown target ${t}; choose from ${ALL_TARGETS.join(',')}`);
+  for (const s of opts.scenarios) if (!(s >= 1 && s <= 5)) throw new UsageError(`unknown scenario ${s}; choose from 1-5`);
+  const counts = { duration: opts.durationS, rounds: opts.rounds, streams: opts.streamConcurrency, chunks: opts.chunks, chats: opts.chats, 'records-concurrency': opts.recordsConcurrency, 'ws-sockets': opts.wsSockets, 'ws-messages': opts.wsMessages };
+  for (const [name, value] of Object.entries(counts)) if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`--${name} must be a positive number`);
+  if (opts.concurrency.length === 0 || !opts.concurrency.every((c) => Number.isInteger(c) && c > 0)) throw new UsageError('--concurrency must be a list of positive whole numbers');
+  for (const [name, value] of Object.entries({ warmup: opts.warmupS, 'delay-ms': opts.delayMs, 'load-cpu': opts.loadCpu, 'server-cpu': opts.serverCpu })) if (!(Number.isFinite(value) && value >= 0)) throw new UsageError(`--${name} must be a number, 0 or more`);
   return opts;
 }
 
@@ -385,6 +396,10 @@ async function main() {
 main().then(
   () => process.exit(0),
   (err) => {
+    if (err instanceof UsageError) {
+      log(err.message);
+      process.exit(2);
+    }
     log(`failed: ${err.stack ?? err}`);
     process.exit(1);
   },

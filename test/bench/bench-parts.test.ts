@@ -2,7 +2,7 @@
 // format well enough for the real SDK and for T66, the limit proxy must pass
 // answers through unchanged, and the PASS/MISS verdicts must follow the issue's
 // thresholds. The bench itself is `npm run bench`, not part of this suite.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,5 +175,24 @@ describe("the bench's PASS/MISS verdicts", () => {
     });
     const throughput = checks.find((c) => c.check.startsWith('non-streaming c=16: req/s'));
     expect(throughput).toMatchObject({ pass: null, why: 'limit not measured' });
+  });
+});
+
+describe('npm run bench with a wrong invocation', () => {
+  it.each([
+    [['--bogus'], 'unknown argument --bogus'],
+    [['--targets=nonsense'], 'unknown target nonsense'],
+    [['--targets='], '--targets is empty'],
+    [['--scenarios=9'], 'unknown scenario 9'],
+    [['--duration=abc'], '--duration must be a positive number'],
+    [['--concurrency=1,x'], '--concurrency must be a list of positive whole numbers'],
+    [['--warmup=-1'], '--warmup must be a number, 0 or more'],
+    [['--baseline=/nonexistent'], '/nonexistent/dist/src/main.js does not exist'],
+  ])('%j stops at once with one line that says why', (args, message) => {
+    // It must fail before taking the machine lock or starting anything, so this is quick even while a bench runs.
+    const run = spawnSync(process.execPath, [path.join(benchDir, 'run.mjs'), ...args], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
