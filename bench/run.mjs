@@ -16,10 +16,11 @@ import { seedChatsPglite, seedChatsPostgres } from './lib/seed.mjs';
 import { aggregateFanout, aggregateNonStreaming, aggregateRecords, aggregateStreaming, evaluateTargets, markdown } from './lib/report.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const rootDir = path.dirname(benchDir);
 const ALL_TARGETS = ['direct', 'limit', 'sdk-floor', 't66-pglite', 't66-pg', 'peer'];
 const HELP = `npm run bench [-- options]      (each option also reads from the BENCH_* variable shown)
 
-  --quick                 short points for a smoke test: 2 s each, 1 s warm-up        BENCH_QUICK=1
+  --quick                 a smoke test: 2 s points, 1 s warm-up, 5 fan-out messages   BENCH_QUICK=1
   --scenarios=1,2,3,4,5   1 non-streaming, 2 streaming, 3 records, 4 WebSocket fan-out, 5 memory
                                                                                      BENCH_SCENARIOS
   --targets=${ALL_TARGETS.join(',')}                                  BENCH_TARGETS
@@ -65,7 +66,7 @@ function parseOptions(argv, env) {
   const quick = bool('quick', 'BENCH_QUICK');
   const opts = {
     quick,
-    scenarios: new Set(list(get('scenarios', 'BENCH_SCENARIOS', '1,2,3,4,5')).map(Number)),
+    scenarios: new Set(list(get('scenarios', 'BENCH_SCENARIOS', '1,2,3,4,5')).map((s) => (/^[1-5]$/.test(s) ? Number(s) : s))),
     targets: list(get('targets', 'BENCH_TARGETS', ALL_TARGETS.join(','))),
     durationS: Number(get('duration', 'BENCH_DURATION', quick ? 2 : 5)),
     warmupS: Number(get('warmup', 'BENCH_WARMUP', quick ? 1 : 3)),
@@ -89,20 +90,35 @@ function parseOptions(argv, env) {
     loadCpu: Number(get('load-cpu', 'BENCH_LOAD_CPU', 0)),
     serverCpu: Number(get('server-cpu', 'BENCH_SERVER_CPU', 1)),
   };
+  const base = opts.targets.find((t) => t.endsWith('-base'));
+  if (base) throw new UsageError(`${base} is not a target to name: --baseline=DIR adds t66-pglite-base and t66-pg-base next to the t66 targets you choose`);
   if (opts.baseline) {
     opts.baseline = path.resolve(opts.baseline);
+    if (path.relative(rootDir, opts.baseline).startsWith('..')) throw new UsageError(`--baseline must be inside this repository (${rootDir}), so that its imports resolve to this node_modules`);
     if (!fs.existsSync(path.join(opts.baseline, 'dist/src/main.js'))) throw new UsageError(`--baseline: ${opts.baseline}/dist/src/main.js does not exist`);
     opts.targets = opts.targets.flatMap((t) => (t.startsWith('t66-') ? [t, `${t}-base`] : [t]));
   }
   if (opts.targets.length === 0) throw new UsageError(`--targets is empty; choose from ${ALL_TARGETS.join(',')}`);
   if (opts.scenarios.size === 0) throw new UsageError('--scenarios is empty; choose from 1-5');
   for (const t of opts.targets) if (!ALL_TARGETS.includes(t.replace(/-base$/, ''))) throw new UsageError(`unknown target ${t}; choose from ${ALL_TARGETS.join(',')}`);
-  for (const s of opts.scenarios) if (!(s >= 1 && s <= 5)) throw new UsageError(`unknown scenario ${s}; choose from 1-5`);
+  for (const s of opts.scenarios) if (typeof s !== 'number') throw new UsageError(`unknown scenario ${s}; choose from 1-5`);
   const counts = { duration: opts.durationS, rounds: opts.rounds, streams: opts.streamConcurrency, chunks: opts.chunks, chats: opts.chats, 'records-concurrency': opts.recordsConcurrency, 'ws-sockets': opts.wsSockets, 'ws-messages': opts.wsMessages };
   for (const [name, value] of Object.entries(counts)) if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`--${name} must be a positive number`);
   if (opts.concurrency.length === 0 || !opts.concurrency.every((c) => Number.isInteger(c) && c > 0)) throw new UsageError('--concurrency must be a list of positive whole numbers');
   for (const [name, value] of Object.entries({ warmup: opts.warmupS, 'delay-ms': opts.delayMs, 'load-cpu': opts.loadCpu, 'server-cpu': opts.serverCpu })) if (!(Number.isFinite(value) && value >= 0)) throw new UsageError(`--${name} must be a number, 0 or more`);
+  if (!opts.build && !fs.existsSync(path.join(rootDir, 'dist/src/main.js'))) throw new UsageError('--no-build: dist/src/main.js does not exist; run npm run build first, or leave --no-build out');
   return opts;
+}
+
+/** The JSON report is a file people share: a password in --pg-url stays out of it. */
+function withoutPassword(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
@@ -222,7 +238,7 @@ async function main() {
     });
   }
 
-  const results = { meta: {}, options: { ...opts, scenarios: [...opts.scenarios] }, targets: [], scenarios: {}, checks: [] };
+  const results = { meta: {}, options: { ...opts, pgUrl: withoutPassword(opts.pgUrl), scenarios: [...opts.scenarios] }, targets: [], scenarios: {}, checks: [] };
   try {
     const tool = chooseLoadGenerator(log);
     const needSockets = opts.scenarios.has(4) ? opts.wsSockets + 1024 : 0;

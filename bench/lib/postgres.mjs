@@ -41,7 +41,10 @@ export function backendCpuMeter(database) {
       const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database.name]);
       return Object.fromEntries(rows.map((r) => [r.pid, cpuMicros(r.pid)]).filter(([, cpu]) => cpu !== null));
     },
-    /** CPU µs the backends spent between two snapshots (backends that came or went count from zero / to their last reading). */
+    /**
+     * CPU µs the backends spent between two snapshots. A backend that appeared counts from zero; one that
+     * exited in between is not counted at all (T66's pool keeps its connections open, so that is rare).
+     */
     spent(before, after) {
       let total = 0;
       for (const [pid, cpu] of Object.entries(after)) total += cpu - (before[pid] ?? 0);

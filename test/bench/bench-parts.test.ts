@@ -187,10 +187,13 @@ describe('npm run bench with a wrong invocation', () => {
     [['--duration=abc'], '--duration must be a positive number'],
     [['--concurrency=1,x'], '--concurrency must be a list of positive whole numbers'],
     [['--warmup=-1'], '--warmup must be a number, 0 or more'],
-    [['--baseline=/nonexistent'], '/nonexistent/dist/src/main.js does not exist'],
+    [['--baseline=bench/results/nowhere'], 'bench/results/nowhere/dist/src/main.js does not exist'],
+    [['--baseline=/tmp'], '--baseline must be inside this repository'],
+    [['--targets=t66-pg-base'], 't66-pg-base is not a target to name'],
+    [['--scenarios=abc'], 'unknown scenario abc'],
   ])('%j stops at once with one line that says why', (args, message) => {
     // It must fail before taking the machine lock or starting anything, so this is quick even while a bench runs.
-    const run = spawnSync(process.execPath, [path.join(benchDir, 'run.mjs'), ...args], { encoding: 'utf8', timeout: 10_000 });
+    const run = spawnSync(process.execPath, [path.join(benchDir, 'run.mjs'), ...args], { cwd: path.dirname(benchDir), encoding: 'utf8', timeout: 10_000 });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/\n\s+at /);
