@@ -54,7 +54,12 @@ export function ensurePeerInstalled(log) {
   if (fs.existsSync(portkeyEntry)) return;
   log('Installing the peer gateway into bench/node_modules (npm ci in bench/)...');
   const lockfile = fs.existsSync(path.join(benchDir, 'package-lock.json'));
-  execFileSync('npm', [lockfile ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: benchDir, stdio: 'ignore' });
+  try {
+    execFileSync('npm', [lockfile ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: benchDir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const npmSaid = String(err.stderr ?? '').trim().split('\n').filter((line) => !line.includes('npm warn')).slice(-5).join(' | ');
+    throw new Error(`npm ${lockfile ? 'ci' : 'install'} in bench/ failed${npmSaid ? `: ${npmSaid}` : ''}`);
+  }
 }
 
 export async function startPeer({ cpu, logDir }) {
