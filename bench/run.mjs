@@ -47,8 +47,6 @@ const HELP = `npm run bench [-- options]      (each option also reads from the B
 /** A wrong invocation: reported in one line, without a stack trace. */
 class UsageError extends Error {}
 
-const KNOWN_FLAGS = new Set(['quick', 'scenarios', 'targets', 'duration', 'warmup', 'rounds', 'concurrency', 'streams', 'chunks', 'delay-ms', 'chats', 'records-concurrency', 'ws-sockets', 'ws-messages', 'model', 'log-level', 't66-env', 'pg-url', 'no-build', 'build', 'profile', 'baseline', 'keep-logs', 'load-cpu', 'server-cpu']);
-
 function parseOptions(argv, env) {
   const flags = {};
   for (const arg of argv) {
@@ -57,16 +55,22 @@ function parseOptions(argv, env) {
       process.exit(0);
     }
     const match = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
-    if (!match || !KNOWN_FLAGS.has(match[1])) throw new UsageError(`unknown argument ${arg} (try --help)`);
+    if (!match) throw new UsageError(`unknown argument ${arg} (try --help)`);
     flags[match[1]] = match[2] ?? 'true';
   }
-  const get = (flag, envName, fallback) => flags[flag] ?? env[envName] ?? fallback;
+  // Every option is read through get(), which records it; a flag nobody read is a typo.
+  const read = new Set();
+  const get = (flag, envName, fallback) => {
+    read.add(flag);
+    return flags[flag] ?? env[envName] ?? fallback;
+  };
   const bool = (flag, envName) => ['1', 'true', 'yes'].includes(String(get(flag, envName, '')).toLowerCase());
   const list = (value) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
   const quick = bool('quick', 'BENCH_QUICK');
+  const scenarioNames = list(get('scenarios', 'BENCH_SCENARIOS', '1,2,3,4,5'));
   const opts = {
     quick,
-    scenarios: new Set(list(get('scenarios', 'BENCH_SCENARIOS', '1,2,3,4,5')).map((s) => (/^[1-5]$/.test(s) ? Number(s) : s))),
+    scenarios: new Set(scenarioNames.map(Number)),
     targets: list(get('targets', 'BENCH_TARGETS', ALL_TARGETS.join(','))),
     durationS: Number(get('duration', 'BENCH_DURATION', quick ? 2 : 5)),
     warmupS: Number(get('warmup', 'BENCH_WARMUP', quick ? 1 : 3)),
@@ -83,25 +87,29 @@ function parseOptions(argv, env) {
     t66LogLevel: get('log-level', 'BENCH_T66_LOG_LEVEL', 'info'),
     t66Env: Object.fromEntries(list(get('t66-env', 'BENCH_T66_ENV', '')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     pgUrl: get('pg-url', 'BENCH_PG_URL', 'postgres://postgres@127.0.0.1:5432/postgres'),
-    build: !bool('no-build', 'BENCH_NO_BUILD') && flags.build !== 'false',
+    build: !bool('no-build', 'BENCH_NO_BUILD') && get('build', undefined, 'true') !== 'false',
     profile: bool('profile', 'BENCH_PROFILE'),
     keepLogs: bool('keep-logs', 'BENCH_KEEP_LOGS'),
     baseline: get('baseline', 'BENCH_BASELINE', undefined),
     loadCpu: Number(get('load-cpu', 'BENCH_LOAD_CPU', 0)),
     serverCpu: Number(get('server-cpu', 'BENCH_SERVER_CPU', 1)),
   };
-  const base = opts.targets.find((t) => t.endsWith('-base'));
-  if (base) throw new UsageError(`${base} is not a target to name: --baseline=DIR adds t66-pglite-base and t66-pg-base next to the t66 targets you choose`);
+  const unread = Object.keys(flags).find((flag) => !read.has(flag));
+  if (unread) throw new UsageError(`unknown argument --${unread} (try --help)`);
+  if (opts.targets.length === 0) throw new UsageError(`--targets is empty; choose from ${ALL_TARGETS.join(',')}`);
+  for (const t of opts.targets) {
+    if (t.endsWith('-base')) throw new UsageError(`${t} is not a target to name: --baseline=DIR adds t66-pglite-base and t66-pg-base next to the t66 targets you choose`);
+    if (!ALL_TARGETS.includes(t)) throw new UsageError(`unknown target ${t}; choose from ${ALL_TARGETS.join(',')}`);
+  }
+  if (scenarioNames.length === 0) throw new UsageError('--scenarios is empty; choose from 1-5');
+  const badScenario = scenarioNames.find((name) => !/^[1-5]$/.test(name));
+  if (badScenario) throw new UsageError(`unknown scenario ${badScenario}; choose from 1-5`);
   if (opts.baseline) {
     opts.baseline = path.resolve(opts.baseline);
     if (path.relative(rootDir, opts.baseline).startsWith('..')) throw new UsageError(`--baseline must be inside this repository (${rootDir}), so that its imports resolve to this node_modules`);
     if (!fs.existsSync(path.join(opts.baseline, 'dist/src/main.js'))) throw new UsageError(`--baseline: ${opts.baseline}/dist/src/main.js does not exist`);
     opts.targets = opts.targets.flatMap((t) => (t.startsWith('t66-') ? [t, `${t}-base`] : [t]));
   }
-  if (opts.targets.length === 0) throw new UsageError(`--targets is empty; choose from ${ALL_TARGETS.join(',')}`);
-  if (opts.scenarios.size === 0) throw new UsageError('--scenarios is empty; choose from 1-5');
-  for (const t of opts.targets) if (!ALL_TARGETS.includes(t.replace(/-base$/, ''))) throw new UsageError(`unknown target ${t}; choose from ${ALL_TARGETS.join(',')}`);
-  for (const s of opts.scenarios) if (typeof s !== 'number') throw new UsageError(`unknown scenario ${s}; choose from 1-5`);
   const counts = { duration: opts.durationS, rounds: opts.rounds, streams: opts.streamConcurrency, chunks: opts.chunks, chats: opts.chats, 'records-concurrency': opts.recordsConcurrency, 'ws-sockets': opts.wsSockets, 'ws-messages': opts.wsMessages };
   for (const [name, value] of Object.entries(counts)) if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`--${name} must be a positive number`);
   if (opts.concurrency.length === 0 || !opts.concurrency.every((c) => Number.isInteger(c) && c > 0)) throw new UsageError('--concurrency must be a list of positive whole numbers');
